@@ -1,0 +1,22 @@
+//! DynamoDB stream consumer: keeps the hourly and daily counters that analytics reads.
+
+mod handler;
+
+use aws_lambda_events::event::dynamodb::Event;
+use lambda_runtime::{service_fn, LambdaEvent};
+use shared::config::Config;
+use shared::repo::counters::CountersRepository;
+use shared::{aws, telemetry};
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    telemetry::init()?;
+    let config = Config::from_env()?;
+    let sdk = aws::sdk_config().await;
+    let counters = CountersRepository::new(aws::dynamodb(&sdk), config.table_name);
+    let counters = &counters;
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Event>| async move {
+        handler::handle(event.payload, counters).await
+    }))
+    .await
+}

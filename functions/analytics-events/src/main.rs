@@ -1,0 +1,16 @@
+//! `GET /v1/analytics/events`: counts per hour or day, read from pre-aggregated counters.
+
+mod handler;
+
+use shared::config::Config;
+use shared::repo::counters::CountersRepository;
+use shared::{aws, http, telemetry};
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    telemetry::init()?;
+    let config = Config::from_env()?;
+    let sdk = aws::sdk_config().await;
+    let counters = CountersRepository::new(aws::dynamodb(&sdk), config.table_name);
+    http::serve(|request| handler::handle(request, &counters)).await
+}

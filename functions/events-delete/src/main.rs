@@ -1,0 +1,16 @@
+//! `DELETE /v1/events/{id}`: removes one event; the stream takes it out of the counters.
+
+mod handler;
+
+use shared::config::Config;
+use shared::repo::events::EventsRepository;
+use shared::{aws, http, telemetry};
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    telemetry::init()?;
+    let config = Config::from_env()?;
+    let sdk = aws::sdk_config().await;
+    let events = EventsRepository::new(aws::dynamodb(&sdk), config.table_name);
+    http::serve(|request| handler::handle(request, &events)).await
+}

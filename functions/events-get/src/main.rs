@@ -1,0 +1,16 @@
+//! `GET /v1/events/{id}`: one event of the caller's tenant.
+
+mod handler;
+
+use shared::config::Config;
+use shared::repo::events::EventsRepository;
+use shared::{aws, http, telemetry};
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    telemetry::init()?;
+    let config = Config::from_env()?;
+    let sdk = aws::sdk_config().await;
+    let events = EventsRepository::new(aws::dynamodb(&sdk), config.table_name);
+    http::serve(|request| handler::handle(request, &events)).await
+}

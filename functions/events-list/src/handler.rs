@@ -1,0 +1,84 @@
+use lambda_http::http::StatusCode;
+use lambda_http::Request;
+use shared::cursor::CursorSigner;
+use shared::domain::ids::EventId;
+use shared::domain::list::{EventListQuery, Page};
+use shared::domain::tenant::Permission;
+use shared::http::{json, HttpResult, RequestParts};
+use shared::repo::events::EventsRepository;
+use shared::ApiError;
+
+pub async fn handle(
+    request: Request,
+    events: &EventsRepository,
+    cursors: &CursorSigner,
+) -> HttpResult {
+    let caller = request.tenant_context()?;
+    caller.require(Permission::Read)?;
+    let query = EventListQuery::parse(|name| request.query(name))?;
+    let fingerprint = query.fingerprint();
+    let after = match &query.cursor {
+        None => None,
+        Some(cursor) => {
+            let position = cursors.open(caller.tenant(), &fingerprint, cursor)?;
+            Some(EventId::parse(&position).ok_or(ApiError::InvalidCursor)?)
+        }
+    };
+    let page = events.list(caller.tenant(), &query, after).await?;
+    let next_cursor = page
+        .last
+        .map(|id| cursors.seal(caller.tenant(), &fingerprint, &id.to_string()));
+    Ok(json(
+        StatusCode::OK,
+        &Page {
+            items: page.items,
+            next_cursor,
+        },
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lambda_http::RequestExt;
+    use shared::testing::{request, unreachable_dynamodb};
+    use std::collections::HashMap;
+
+    fn with_query(pairs: &[(&str, &str)]) -> Request {
+        let query: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        request("GET", Some("t1"), "[viewer]", "").with_query_string_parameters(query)
+    }
+
+    fn deps() -> (EventsRepository, CursorSigner) {
+        (
+            EventsRepository::new(unreachable_dynamodb(), "ofauto"),
+            CursorSigner::new(&[1u8; 32]).unwrap(),
+        )
+    }
+
+    #[tokio::test]
+    async fn foreign_and_tampered_cursors_are_rejected_before_storage() {
+        let (repo, signer) = deps();
+        let other_tenant = shared::domain::tenant::TenantId::parse("t2").unwrap();
+        let fingerprint = EventListQuery::parse(|_| None).unwrap().fingerprint();
+        let foreign = signer.seal(&other_tenant, &fingerprint, "01J0000000000000000000000A");
+        for cursor in [foreign.as_str(), "garbage", "a.b"] {
+            let err = handle(with_query(&[("cursor", cursor)]), &repo, &signer)
+                .await
+                .unwrap_err();
+            assert!(matches!(err, ApiError::InvalidCursor), "{cursor}: {err:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn bad_parameters_are_400() {
+        let (repo, signer) = deps();
+        let err = handle(with_query(&[("limit", "0")]), &repo, &signer)
+            .await
+            .unwrap_err();
+        assert_eq!(err.status(), 400);
+    }
+}

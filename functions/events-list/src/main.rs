@@ -1,0 +1,18 @@
+//! `GET /v1/events`: a tenant's events, newest first, with signed cursors.
+
+mod handler;
+
+use shared::config::Config;
+use shared::repo::events::EventsRepository;
+use shared::{aws, http, telemetry};
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    telemetry::init()?;
+    let config = Config::from_env()?;
+    let sdk = aws::sdk_config().await;
+    // Fetched once per cold start: Secrets Manager is not on the request path.
+    let cursors = aws::cursor_signer(&sdk).await?;
+    let events = EventsRepository::new(aws::dynamodb(&sdk), config.table_name);
+    http::serve(|request| handler::handle(request, &events, &cursors)).await
+}

@@ -1,0 +1,16 @@
+//! `GET /health`: a deep check that proves the function can reach its table.
+
+mod handler;
+
+use shared::config::Config;
+use shared::{aws, http, telemetry};
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    telemetry::init()?;
+    let config = Config::from_env()?;
+    let sdk = aws::sdk_config().await;
+    let dynamodb = aws::dynamodb(&sdk);
+    let table = config.table_name;
+    http::serve(|_request| handler::handle(&dynamodb, &table)).await
+}

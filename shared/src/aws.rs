@@ -1,0 +1,72 @@
+//! AWS clients, built once per cold start.
+//!
+//! Endpoints come from the standard `AWS_ENDPOINT_URL_<SERVICE>` variables, which is how the local
+//! stack points the very same binaries at DynamoDB Local and moto. Timeouts are short so that a
+//! dependency outage becomes a fast 503 instead of a Lambda timeout.
+
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, SdkConfig};
+
+use crate::config::ConfigError;
+use crate::cursor::CursorSigner;
+
+pub async fn sdk_config() -> SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(1))
+                .operation_attempt_timeout(Duration::from_secs(2))
+                .operation_timeout(Duration::from_secs(4))
+                .build(),
+        )
+        .retry_config(RetryConfig::standard().with_max_attempts(3))
+        .load()
+        .await
+}
+
+pub fn dynamodb(config: &SdkConfig) -> aws_sdk_dynamodb::Client {
+    aws_sdk_dynamodb::Client::new(config)
+}
+
+/// Loads the cursor signing key named by `CURSOR_SECRET_ID` from Secrets Manager.
+pub async fn cursor_signer(config: &SdkConfig) -> Result<CursorSigner, ConfigError> {
+    let secret_id = crate::config::Env::process().required("CURSOR_SECRET_ID")?;
+    let invalid = |reason: String| ConfigError::Invalid {
+        name: "CURSOR_SECRET_ID",
+        reason,
+    };
+    let secret = aws_sdk_secretsmanager::Client::new(config)
+        .get_secret_value()
+        .secret_id(&secret_id)
+        .send()
+        .await
+        .map_err(|e| {
+            invalid(format!(
+                "could not read the secret: {}",
+                display_sdk_error(&e)
+            ))
+        })?;
+    let key = secret
+        .secret_string()
+        .ok_or_else(|| invalid("the secret has no string value".into()))?;
+    CursorSigner::new(key.as_bytes()).map_err(invalid)
+}
+
+/// SDK errors print only "service error"; the code and message are what an operator needs.
+pub fn display_sdk_error<E, R>(err: &aws_sdk_dynamodb::error::SdkError<E, R>) -> String
+where
+    E: aws_sdk_dynamodb::error::ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    match err.as_service_error() {
+        Some(service) => format!(
+            "{}: {}",
+            service.code().unwrap_or("unknown"),
+            service.message().unwrap_or("")
+        ),
+        None => format!("{}", aws_sdk_dynamodb::error::DisplayErrorContext(err)),
+    }
+}

@@ -1,0 +1,319 @@
+//! Analytics queries: a granularity, an aligned window of buckets, and the span limits that keep a
+//! read at O(buckets).
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, DurationRound, TimeDelta, Utc};
+use serde::Serialize;
+
+use super::event::EventType;
+use super::time::Timestamp;
+use crate::error::{ApiError, FieldError};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Granularity {
+    Hour,
+    Day,
+}
+
+impl Granularity {
+    pub fn parse(raw: Option<&str>) -> Result<Self, String> {
+        match raw {
+            None | Some("hour") => Ok(Self::Hour),
+            Some("day") => Ok(Self::Day),
+            Some(_) => Err("must be `hour` or `day`".into()),
+        }
+    }
+
+    pub fn step(self) -> TimeDelta {
+        match self {
+            Self::Hour => TimeDelta::hours(1),
+            Self::Day => TimeDelta::days(1),
+        }
+    }
+
+    /// API.md: at most 31 days of hours, 366 days of days.
+    pub fn max_span(self) -> TimeDelta {
+        match self {
+            Self::Hour => TimeDelta::days(31),
+            Self::Day => TimeDelta::days(366),
+        }
+    }
+
+    /// Start of the bucket holding `at` (UTC hours and days).
+    pub fn bucket_start(self, at: DateTime<Utc>) -> DateTime<Utc> {
+        at.duration_trunc(self.step()).unwrap_or(at)
+    }
+
+    /// A short tag used in storage keys.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Self::Hour => "H",
+            Self::Day => "D",
+        }
+    }
+}
+
+/// Bucket starts on the wire and in keys: whole seconds, `2026-01-02T03:00:00Z`.
+pub fn format_bucket(start: DateTime<Utc>) -> String {
+    start.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+#[derive(Debug, Clone)]
+pub struct AnalyticsQuery {
+    pub granularity: Granularity,
+    pub from: Timestamp,
+    pub to: Timestamp,
+    pub event_type: Option<EventType>,
+}
+
+impl AnalyticsQuery {
+    pub fn parse(param: impl Fn(&str) -> Option<String>) -> Result<Self, ApiError> {
+        let mut errors = Vec::new();
+        let mut timestamp = |name: &str| match param(name) {
+            None => {
+                errors.push(FieldError::new(name, "is required"));
+                None
+            }
+            Some(raw) => match Timestamp::parse(&raw) {
+                Ok(t) => Some(t),
+                Err(e) => {
+                    errors.push(FieldError::new(name, e.to_string()));
+                    None
+                }
+            },
+        };
+        let from = timestamp("from");
+        let to = timestamp("to");
+        let granularity = match Granularity::parse(param("granularity").as_deref()) {
+            Ok(g) => Some(g),
+            Err(message) => {
+                errors.push(FieldError::new("granularity", message));
+                None
+            }
+        };
+        let event_type = match param("type").map(|t| EventType::parse(&t)).transpose() {
+            Ok(t) => t,
+            Err(message) => {
+                errors.push(FieldError::new("type", message));
+                None
+            }
+        };
+        if let (Some(from), Some(to), Some(granularity)) = (from, to, granularity) {
+            if from > to {
+                errors.push(FieldError::new("from", "must not be after `to`"));
+            } else if to.datetime() - from.datetime() > granularity.max_span() {
+                errors.push(FieldError::new(
+                    "to",
+                    format!(
+                        "the span may be at most {} days for granularity `{}`",
+                        granularity.max_span().num_days(),
+                        granularity.tag_name()
+                    ),
+                ));
+            }
+        }
+        match (from, to, granularity) {
+            (Some(from), Some(to), Some(granularity)) if errors.is_empty() => Ok(Self {
+                granularity,
+                from,
+                to,
+                event_type,
+            }),
+            _ => Err(ApiError::Validation(errors)),
+        }
+    }
+
+    /// Every bucket start in the window, in order, including empty ones.
+    pub fn bucket_starts(&self) -> Vec<DateTime<Utc>> {
+        let step = self.granularity.step();
+        let last = self.granularity.bucket_start(self.to.datetime());
+        let mut at = self.granularity.bucket_start(self.from.datetime());
+        let mut starts = Vec::new();
+        while at <= last {
+            starts.push(at);
+            at += step;
+        }
+        starts
+    }
+}
+
+impl Granularity {
+    fn tag_name(self) -> &'static str {
+        match self {
+            Self::Hour => "hour",
+            Self::Day => "day",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Bucket {
+    pub start: String,
+    pub total: u64,
+    pub counts: BTreeMap<String, u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AnalyticsReport {
+    pub granularity: Granularity,
+    pub from: Timestamp,
+    pub to: Timestamp,
+    pub total: u64,
+    pub buckets: Vec<Bucket>,
+}
+
+impl AnalyticsReport {
+    /// Lays stored counters onto the full run of buckets, filling the gaps with zeros.
+    pub fn assemble(
+        query: &AnalyticsQuery,
+        stored: BTreeMap<String, BTreeMap<String, u64>>,
+    ) -> Self {
+        let buckets: Vec<Bucket> = query
+            .bucket_starts()
+            .into_iter()
+            .map(|start| {
+                let key = format_bucket(start);
+                let counts: BTreeMap<String, u64> = stored
+                    .get(&key)
+                    .map(|counts| {
+                        counts
+                            .iter()
+                            .filter(|(ty, n)| {
+                                **n > 0
+                                    && query
+                                        .event_type
+                                        .as_ref()
+                                        .is_none_or(|wanted| wanted.as_str() == ty.as_str())
+                            })
+                            .map(|(ty, n)| (ty.clone(), *n))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                Bucket {
+                    start: key,
+                    total: counts.values().sum(),
+                    counts,
+                }
+            })
+            .collect();
+        Self {
+            granularity: query.granularity,
+            from: query.from,
+            to: query.to,
+            total: buckets.iter().map(|b| b.total).sum(),
+            buckets,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn parse(pairs: &[(&str, &str)]) -> Result<AnalyticsQuery, ApiError> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        AnalyticsQuery::parse(|k| map.get(k).cloned())
+    }
+
+    fn fields(err: ApiError) -> Vec<String> {
+        match err {
+            ApiError::Validation(e) => e.into_iter().map(|e| e.field).collect(),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn buckets_cover_the_window_inclusively() {
+        let q = parse(&[
+            ("from", "2026-01-01T22:30:00Z"),
+            ("to", "2026-01-02T01:00:00Z"),
+        ])
+        .unwrap();
+        let starts: Vec<_> = q.bucket_starts().into_iter().map(format_bucket).collect();
+        assert_eq!(
+            starts,
+            [
+                "2026-01-01T22:00:00Z",
+                "2026-01-01T23:00:00Z",
+                "2026-01-02T00:00:00Z",
+                "2026-01-02T01:00:00Z"
+            ]
+        );
+    }
+
+    #[test]
+    fn span_limits_per_granularity() {
+        assert!(parse(&[
+            ("from", "2026-01-01T00:00:00Z"),
+            ("to", "2026-02-01T00:00:00Z")
+        ])
+        .is_ok());
+        let too_wide = parse(&[
+            ("from", "2026-01-01T00:00:00Z"),
+            ("to", "2026-02-01T00:00:01Z"),
+        ]);
+        assert_eq!(fields(too_wide.unwrap_err()), ["to"]);
+        let days = [
+            ("from", "2026-01-01T00:00:00Z"),
+            ("to", "2027-01-02T00:00:00Z"),
+            ("granularity", "day"),
+        ];
+        assert!(parse(&days).is_ok());
+        let too_many_days = [
+            ("from", "2026-01-01T00:00:00Z"),
+            ("to", "2027-01-02T00:00:01Z"),
+            ("granularity", "day"),
+        ];
+        assert_eq!(fields(parse(&too_many_days).unwrap_err()), ["to"]);
+    }
+
+    #[test]
+    fn required_and_invalid_parameters_are_named() {
+        assert_eq!(fields(parse(&[]).unwrap_err()), ["from", "to"]);
+        let err = parse(&[
+            ("from", "x"),
+            ("to", "2026-01-01T00:00:00Z"),
+            ("granularity", "week"),
+            ("type", "A"),
+        ]);
+        assert_eq!(fields(err.unwrap_err()), ["from", "granularity", "type"]);
+        let reversed = parse(&[
+            ("from", "2026-01-02T00:00:00Z"),
+            ("to", "2026-01-01T00:00:00Z"),
+        ]);
+        assert_eq!(fields(reversed.unwrap_err()), ["from"]);
+    }
+
+    #[test]
+    fn assemble_fills_gaps_and_filters_types() {
+        let q = parse(&[
+            ("from", "2026-01-01T00:00:00Z"),
+            ("to", "2026-01-01T02:00:00Z"),
+            ("type", "a"),
+        ])
+        .unwrap();
+        let mut stored = BTreeMap::new();
+        stored.insert(
+            "2026-01-01T01:00:00Z".to_string(),
+            BTreeMap::from([
+                ("a".to_string(), 3),
+                ("b".to_string(), 4),
+                ("c".to_string(), 0),
+            ]),
+        );
+        let report = AnalyticsReport::assemble(&q, stored);
+        assert_eq!(report.buckets.len(), 3);
+        assert_eq!(report.total, 3);
+        assert_eq!(report.buckets[0].total, 0);
+        assert_eq!(
+            report.buckets[1].counts,
+            BTreeMap::from([("a".to_string(), 3)])
+        );
+    }
+}
