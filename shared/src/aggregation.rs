@@ -47,7 +47,7 @@ impl CounterChange {
         }
         Some(Self {
             record_id: record.event_id.clone(),
-            tenant: TenantId::parse(attr("tenant")?)?,
+            tenant: keys::tenant_of_events_partition(attr(keys::PK)?)?,
             event_type: attr("type")?.to_owned(),
             occurred_at: DateTime::parse_from_rfc3339(attr("occurred_at")?)
                 .ok()?

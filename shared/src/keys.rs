@@ -27,6 +27,12 @@ pub fn events_partition(tenant: &TenantId) -> String {
     format!("{}EV", tenant_prefix(tenant))
 }
 
+/// The inverse of `events_partition`, for stream records that carry only the key.
+pub fn tenant_of_events_partition(pk: &str) -> Option<TenantId> {
+    let tenant = pk.strip_prefix("T#")?.strip_suffix("#EV")?;
+    TenantId::parse(tenant)
+}
+
 pub fn event_sort_key(id: EventId) -> String {
     id.to_string()
 }
@@ -71,6 +77,15 @@ mod tests {
         ] {
             assert!(pk.starts_with("T#acme#"), "{pk}");
         }
+    }
+
+    #[test]
+    fn the_events_partition_names_its_tenant() {
+        let tenant = TenantId::parse("acme-1").unwrap();
+        let pk = events_partition(&tenant);
+        assert_eq!(tenant_of_events_partition(&pk), Some(tenant));
+        assert_eq!(tenant_of_events_partition("T#a#b#EV"), None);
+        assert_eq!(tenant_of_events_partition("T#acme#CNT#H"), None);
     }
 
     #[test]

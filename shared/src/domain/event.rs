@@ -259,7 +259,7 @@ mod tests {
         assert!(parse(r#"{"type":"a","properties":{"a":{"b":{"c":{"d":{"e":1}}}}}}"#).is_ok());
         let too_deep = parse(r#"{"type":"a","properties":{"a":{"b":{"c":{"d":{"e":{}}}}}}}"#);
         assert_eq!(error_fields(too_deep.unwrap_err()), ["properties"]);
-        let arrays_count = parse(r#"{"type":"a","properties":{"a":[[[[1]]]]}}"#);
+        let arrays_count = parse(r#"{"type":"a","properties":{"a":[[[[[1]]]]]}}"#);
         assert_eq!(error_fields(arrays_count.unwrap_err()), ["properties"]);
         let big = format!(
             r#"{{"type":"a","properties":{{"k":"{}"}}}}"#,

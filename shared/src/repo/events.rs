@@ -49,7 +49,6 @@ impl EventsRepository {
         );
         item.insert(keys::GSI1_SK.into(), s(keys::event_sort_key(id)));
         item.insert(keys::ENTITY.into(), s(keys::ENTITY_EVENT));
-        item.insert("tenant".into(), s(tenant.as_str()));
         item.insert("id".into(), s(&event.id));
         item.insert("type".into(), s(event.event_type.as_str()));
         item.insert("occurred_at".into(), s(event.occurred_at.to_rfc3339()));

