@@ -19,6 +19,23 @@ pub enum Environment {
     Aws,
 }
 
+impl Environment {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::load(&Env::process())
+    }
+
+    pub fn load<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Self, ConfigError> {
+        match env.optional("OFAUTO_ENV").as_deref() {
+            None | Some("aws") => Ok(Environment::Aws),
+            Some("local") => Ok(Environment::Local),
+            Some(other) => Err(ConfigError::Invalid {
+                name: "OFAUTO_ENV",
+                reason: format!("must be `aws` or `local`, not `{other}`"),
+            }),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Config {
     pub table_name: String,
@@ -64,16 +81,7 @@ impl Config {
                 reason: "must be 3-255 characters of [A-Za-z0-9_.-]".into(),
             });
         }
-        let environment = match env.optional("OFAUTO_ENV").as_deref() {
-            None | Some("aws") => Environment::Aws,
-            Some("local") => Environment::Local,
-            Some(other) => {
-                return Err(ConfigError::Invalid {
-                    name: "OFAUTO_ENV",
-                    reason: format!("must be `aws` or `local`, not `{other}`"),
-                })
-            }
-        };
+        let environment = Environment::load(env)?;
         Ok(Self {
             table_name,
             environment,

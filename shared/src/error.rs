@@ -42,6 +42,10 @@ pub enum ApiError {
     Conflict(String),
     #[error("payload too large")]
     PayloadTooLarge { limit_bytes: usize },
+    #[error("rate limited")]
+    RateLimited { retry_after: u64 },
+    #[error("idempotency key reused with a different request")]
+    IdempotencyKeyReused,
     #[error("dependency unavailable: {0}")]
     Unavailable(String),
     #[error("internal error: {0}")]
@@ -73,6 +77,8 @@ impl ApiError {
             ApiError::MethodNotAllowed { .. } => 405,
             ApiError::Conflict(_) => 409,
             ApiError::PayloadTooLarge { .. } => 413,
+            ApiError::IdempotencyKeyReused => 422,
+            ApiError::RateLimited { .. } => 429,
             ApiError::Internal(_) => 500,
             ApiError::Unavailable(_) => 503,
         }
@@ -82,6 +88,7 @@ impl ApiError {
     pub fn retry_after(&self) -> Option<u64> {
         match self {
             ApiError::Unavailable(_) => Some(5),
+            ApiError::RateLimited { retry_after } => Some(*retry_after),
             _ => None,
         }
     }
@@ -132,6 +139,21 @@ impl ApiError {
                 "payload-too-large",
                 "Payload too large",
                 format!("The request body exceeds {limit_bytes} bytes."),
+                None,
+            ),
+            ApiError::IdempotencyKeyReused => (
+                "idempotency-key-reused",
+                "Idempotency key reused",
+                "This Idempotency-Key was used with a different request body.".to_string(),
+                Some(vec![FieldError::new(
+                    "Idempotency-Key",
+                    "already used with a different request",
+                )]),
+            ),
+            ApiError::RateLimited { retry_after } => (
+                "rate-limited",
+                "Too many requests",
+                format!("Rate limit or daily quota reached; retry in {retry_after} s."),
                 None,
             ),
             ApiError::Unavailable(_) => (

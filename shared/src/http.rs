@@ -13,6 +13,10 @@ use serde::Serialize;
 use tracing::Instrument;
 
 use crate::domain::tenant::TenantContext;
+use crate::edge::cors;
+use crate::edge::idempotency::{self, Begin, IdempotencyKey, IdempotencyStore, StoredResponse};
+use crate::edge::rate_limit::{Decision, RateStatus};
+use crate::edge::Edge;
 use crate::error::ApiError;
 use crate::telemetry;
 
@@ -143,14 +147,16 @@ pub fn body_bytes(request: &Request) -> &[u8] {
     }
 }
 
-/// Serves an API function: one JSON log line per request (which doubles as an EMF metric),
-/// problem+json for every error, and the security headers on every answer.
-pub async fn serve<F, Fut>(handler: F) -> Result<(), lambda_http::Error>
+/// Serves an API function: the edge policies around the handler, problem+json for every error,
+/// the security headers on every answer, and one JSON log line per request (which doubles as an
+/// EMF metric).
+pub async fn serve<F, Fut>(edge: Edge, handler: F) -> Result<(), lambda_http::Error>
 where
     F: Fn(Request) -> Fut + Sync,
     Fut: Future<Output = HttpResult> + Send,
 {
     let handler = &handler;
+    let edge = &edge;
     lambda_http::run(lambda_http::service_fn(move |request: Request| async move {
         let started = Instant::now();
         let request_id = request
@@ -163,9 +169,10 @@ where
             .get(crate::domain::tenant::TENANT_CLAIM)
             .cloned()
             .unwrap_or_default();
+        let origin = header(&request, "origin");
         let span = tracing::info_span!("request", request_id = %request_id, tenant = %tenant, route = %route);
-        let outcome = handler(request).instrument(span.clone()).await;
-        let response = match outcome {
+        let (outcome, rate) = guarded(edge, request, handler).instrument(span.clone()).await;
+        let mut response = match outcome {
             Ok(response) => response,
             Err(error) => {
                 if error.is_server_fault() {
@@ -174,6 +181,12 @@ where
                 problem(&error, &request_id)
             }
         };
+        if let Some(rate) = rate {
+            rate_headers(&mut response, rate);
+        }
+        if let Some(origin) = origin.filter(|o| edge.cors.allows(o)) {
+            cors_headers(&mut response, &origin);
+        }
         let response = secure(response);
         telemetry::request_line(
             &request_id,
@@ -185,6 +198,192 @@ where
         Ok::<_, Infallible>(response)
     }))
     .await
+}
+
+/// The edge policies, in order: origin check, preflight, rate limit, idempotency, handler.
+async fn guarded<F, Fut>(
+    edge: &Edge,
+    request: Request,
+    handler: &F,
+) -> (HttpResult, Option<RateStatus>)
+where
+    F: Fn(Request) -> Fut,
+    Fut: Future<Output = HttpResult>,
+{
+    let method = request.method().as_str().to_owned();
+    if let Some(origin) = header(&request, "origin") {
+        let allowed = edge.cors.allows(&origin);
+        if cors::is_mutation(&method) && !allowed {
+            return (
+                Err(ApiError::Forbidden("This origin may not change data.")),
+                None,
+            );
+        }
+        if method == "OPTIONS"
+            && request
+                .headers()
+                .contains_key("access-control-request-method")
+        {
+            return if allowed {
+                (Ok(preflight()), None)
+            } else {
+                (
+                    Err(ApiError::Forbidden("This origin is not allowed.")),
+                    None,
+                )
+            };
+        }
+    }
+    let mut rate = None;
+    if let (Some(limiter), Ok(caller)) = (&edge.rate_limiter, request.tenant_context()) {
+        match limiter
+            .check(caller.tenant(), caller.tier(), chrono::Utc::now())
+            .await
+        {
+            Ok(Decision::Allowed(status)) => rate = Some(status),
+            Ok(Decision::Limited {
+                status,
+                retry_after,
+            }) => return (Err(ApiError::RateLimited { retry_after }), Some(status)),
+            Err(error) => return (Err(error), None),
+        }
+    }
+    let idempotency_key = request.headers().get(idempotency::HEADER).cloned();
+    match (&edge.idempotency, method.as_str(), idempotency_key) {
+        (Some(store), "POST", Some(key)) => (idempotent(store, request, &key, handler).await, rate),
+        _ => (handler(request).await, rate),
+    }
+}
+
+async fn idempotent<F, Fut>(
+    store: &IdempotencyStore,
+    request: Request,
+    key: &HeaderValue,
+    handler: &F,
+) -> HttpResult
+where
+    F: Fn(Request) -> Fut,
+    Fut: Future<Output = HttpResult>,
+{
+    let key = IdempotencyKey::parse(key.as_bytes())?;
+    let caller = request.tenant_context()?;
+    let hash = idempotency::request_hash(
+        request.method().as_str(),
+        request.raw_http_path(),
+        body_bytes(&request),
+    );
+    // The lease lasts as long as this invocation may: past its deadline it is surely dead.
+    let lease_until = request
+        .lambda_context_ref()
+        .and_then(|c| chrono::DateTime::from_timestamp_millis(i64::try_from(c.deadline).ok()?))
+        .unwrap_or_else(|| chrono::Utc::now() + chrono::TimeDelta::seconds(30));
+    let route = request.route_key().unwrap_or_default();
+    match store
+        .begin(caller.tenant(), &route, &key, &hash, lease_until)
+        .await?
+    {
+        Begin::Replay(stored) => Ok(replay(stored)),
+        Begin::Proceed(claim) => {
+            let result = handler(request).await;
+            let bookkeeping = match &result {
+                Ok(response) if response.status().is_success() => {
+                    store.complete(claim, &remember(response)).await
+                }
+                _ => store.release(claim).await,
+            };
+            if let Err(error) = bookkeeping {
+                // The work is done; failing the request now would invite a duplicate retry.
+                tracing::error!(error = %error, "could not record the idempotent outcome");
+            }
+            result
+        }
+    }
+}
+
+/// Headers a replay must repeat; the rest are added fresh on every answer.
+const REPLAYED_HEADERS: [&str; 2] = ["content-type", "location"];
+
+fn remember(response: &Response<Body>) -> StoredResponse {
+    StoredResponse {
+        status: response.status().as_u16(),
+        headers: REPLAYED_HEADERS
+            .iter()
+            .filter_map(|name| {
+                let value = response.headers().get(*name)?.to_str().ok()?;
+                Some(((*name).to_owned(), value.to_owned()))
+            })
+            .collect(),
+        body: match response.body() {
+            Body::Text(text) => text.clone(),
+            _ => String::new(),
+        },
+    }
+}
+
+fn replay(stored: StoredResponse) -> Response<Body> {
+    let mut response = Response::new(if stored.body.is_empty() {
+        Body::Empty
+    } else {
+        Body::Text(stored.body)
+    });
+    *response.status_mut() = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK);
+    for (name, value) in stored.headers {
+        if let (Ok(name), Ok(value)) = (
+            lambda_http::http::HeaderName::try_from(name),
+            HeaderValue::from_str(&value),
+        ) {
+            response.headers_mut().insert(name, value);
+        }
+    }
+    response
+        .headers_mut()
+        .insert("idempotency-replayed", HeaderValue::from_static("true"));
+    response
+}
+
+fn preflight() -> Response<Body> {
+    let mut response = no_content();
+    let headers = response.headers_mut();
+    headers.insert(
+        "access-control-allow-methods",
+        HeaderValue::from_static(cors::ALLOWED_METHODS),
+    );
+    headers.insert(
+        "access-control-allow-headers",
+        HeaderValue::from_static(cors::ALLOWED_HEADERS),
+    );
+    headers.insert(
+        "access-control-max-age",
+        HeaderValue::from(cors::PREFLIGHT_MAX_AGE_SECS),
+    );
+    response
+}
+
+fn cors_headers(response: &mut Response<Body>, origin: &str) {
+    let headers = response.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(origin) {
+        headers.insert("access-control-allow-origin", value);
+    }
+    headers.insert(
+        "access-control-expose-headers",
+        HeaderValue::from_static(cors::EXPOSED_HEADERS),
+    );
+    headers.append("vary", HeaderValue::from_static("Origin"));
+}
+
+fn rate_headers(response: &mut Response<Body>, rate: RateStatus) {
+    let headers = response.headers_mut();
+    headers.insert("ratelimit-limit", HeaderValue::from(rate.limit));
+    headers.insert("ratelimit-remaining", HeaderValue::from(rate.remaining));
+    headers.insert("ratelimit-reset", HeaderValue::from(rate.reset_secs));
+}
+
+fn header(request: &Request, name: &str) -> Option<String> {
+    request
+        .headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
 }
 
 #[cfg(test)]

@@ -61,6 +61,16 @@ pub fn applied_records_partition(tenant: &TenantId) -> String {
     format!("{}AGGREC", tenant_prefix(tenant))
 }
 
+/// Rate-limit windows and daily quota counters.
+pub fn rate_limit_partition(tenant: &TenantId) -> String {
+    format!("{}RL", tenant_prefix(tenant))
+}
+
+/// Idempotency records; the sort key is the route and a hash of the client's key.
+pub fn idempotency_partition(tenant: &TenantId) -> String {
+    format!("{}IDEM", tenant_prefix(tenant))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -74,6 +84,8 @@ mod tests {
             events_by_type_partition(&tenant, &ty),
             counters_partition(&tenant, Granularity::Hour),
             applied_records_partition(&tenant),
+            rate_limit_partition(&tenant),
+            idempotency_partition(&tenant),
         ] {
             assert!(pk.starts_with("T#acme#"), "{pk}");
         }

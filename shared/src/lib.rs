@@ -10,6 +10,7 @@ pub mod aws;
 pub mod config;
 pub mod cursor;
 pub mod domain;
+pub mod edge;
 pub mod error;
 pub mod http;
 pub mod json_body;

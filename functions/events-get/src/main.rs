@@ -3,6 +3,7 @@
 mod handler;
 
 use shared::config::Config;
+use shared::edge::Edge;
 use shared::repo::events::EventsRepository;
 use shared::{aws, http, telemetry};
 
@@ -11,6 +12,7 @@ async fn main() -> Result<(), lambda_http::Error> {
     telemetry::init()?;
     let config = Config::from_env()?;
     let sdk = aws::sdk_config().await;
+    let edge = Edge::tenant(&config, &sdk)?;
     let events = EventsRepository::new(aws::dynamodb(&sdk), config.table_name);
-    http::serve(|request| handler::handle(request, &events)).await
+    http::serve(edge, |request| handler::handle(request, &events)).await
 }

@@ -3,6 +3,7 @@
 mod handler;
 
 use shared::config::Config;
+use shared::edge::Edge;
 use shared::repo::events::EventsRepository;
 use shared::{aws, http, telemetry};
 
@@ -13,6 +14,7 @@ async fn main() -> Result<(), lambda_http::Error> {
     let sdk = aws::sdk_config().await;
     // Fetched once per cold start: Secrets Manager is not on the request path.
     let cursors = aws::cursor_signer(&sdk).await?;
+    let edge = Edge::tenant(&config, &sdk)?;
     let events = EventsRepository::new(aws::dynamodb(&sdk), config.table_name);
-    http::serve(|request| handler::handle(request, &events, &cursors)).await
+    http::serve(edge, |request| handler::handle(request, &events, &cursors)).await
 }

@@ -3,6 +3,7 @@
 mod handler;
 
 use shared::config::Config;
+use shared::edge::Edge;
 use shared::{aws, http, telemetry};
 
 #[tokio::main]
@@ -12,5 +13,6 @@ async fn main() -> Result<(), lambda_http::Error> {
     let sdk = aws::sdk_config().await;
     let dynamodb = aws::dynamodb(&sdk);
     let table = config.table_name;
-    http::serve(|_request| handler::handle(&dynamodb, &table)).await
+    let edge = Edge::public(config.environment)?;
+    http::serve(edge, |_request| handler::handle(&dynamodb, &table)).await
 }

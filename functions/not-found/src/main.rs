@@ -4,11 +4,14 @@
 
 mod handler;
 
+use shared::config::Environment;
+use shared::edge::Edge;
 use shared::{http, telemetry};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     telemetry::init()?;
     let routes = handler::Routes::from_manifest(include_str!("../../manifest.json"))?;
-    http::serve(|request| handler::handle(request, &routes)).await
+    let edge = Edge::public(Environment::from_env()?)?;
+    http::serve(edge, |request| handler::handle(request, &routes)).await
 }

@@ -7,6 +7,8 @@ use crate::error::ApiError;
 
 pub const TENANT_CLAIM: &str = "custom:tenant_id";
 pub const GROUPS_CLAIM: &str = "cognito:groups";
+/// The rate-limit tier, set by the identity provider (never writable by the user).
+pub const TIER_CLAIM: &str = "custom:tier";
 
 /// A tenant id as issued by the identity provider. The charset excludes `#`, the key separator,
 /// so a tenant id can never forge another tenant's key prefix.
@@ -57,6 +59,7 @@ pub struct TenantContext {
     tenant: TenantId,
     /// The strongest role the caller holds; `None` when they hold no role we know.
     role: Option<Role>,
+    tier: Option<String>,
 }
 
 impl TenantContext {
@@ -73,7 +76,12 @@ impl TenantContext {
             .unwrap_or_default()
             .into_iter()
             .max();
-        Ok(Self { tenant, role })
+        let tier = claims.get(TIER_CLAIM).cloned();
+        Ok(Self { tenant, role, tier })
+    }
+
+    pub fn tier(&self) -> Option<&str> {
+        self.tier.as_deref()
     }
 
     pub fn tenant(&self) -> &TenantId {
