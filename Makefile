@@ -15,7 +15,7 @@ NODE_STAMP := infra/node_modules/.installed
 VENV_STAMP := infra/.venv/.installed
 LAMBDA_VENV := .venv-lambda
 
-.PHONY: help deps build dev token test lint unit integration terraform-check package load bench clean
+.PHONY: help deps build dev token test lint unit integration terraform-check package openapi load bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -62,6 +62,9 @@ package: ## Build arm64 Lambda zips with cargo-lambda into target/lambda/<name>/
 	rustup target add aarch64-unknown-linux-gnu
 	@[ -x $(LAMBDA_VENV)/bin/cargo-lambda ] || { $(PYTHON) -m venv $(LAMBDA_VENV) && $(LAMBDA_VENV)/bin/pip install --quiet -r scripts/requirements-lambda.txt; }
 	PATH="$(CURDIR)/$(LAMBDA_VENV)/bin:$$PATH" cargo-lambda lambda build --release --arm64 --output-format zip $(foreach f,$(shell $(PYTHON) -c 'import json;print(" ".join(f["name"] for f in json.load(open("functions/manifest.json"))["functions"]))'),-p $(f))
+
+openapi: ## Regenerate openapi.json from the Rust types (a unit test fails when it is stale)
+	$(CARGO) run --quiet -p shared --example openapi > openapi.json
 
 clean: ## Remove build output and local state (keeps installed dependencies)
 	$(CARGO) clean

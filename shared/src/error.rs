@@ -9,7 +9,7 @@ use serde::Serialize;
 pub const PROBLEM_BASE: &str = "https://ofauto.dev/problems/";
 
 /// One rejected input, named the way the client sent it (a JSON field or a query parameter).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct FieldError {
     pub field: String,
     pub message: String,
@@ -53,9 +53,10 @@ pub enum ApiError {
 }
 
 /// The wire shape of an error.
-#[derive(Debug, Serialize, PartialEq)]
+#[derive(Debug, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct Problem {
     #[serde(rename = "type")]
+    #[schema(format = "uri")]
     pub type_uri: String,
     pub title: &'static str,
     pub status: u16,

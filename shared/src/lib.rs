@@ -15,6 +15,7 @@ pub mod error;
 pub mod http;
 pub mod json_body;
 pub mod keys;
+pub mod openapi;
 pub mod repo;
 pub mod telemetry;
 

@@ -1,19 +1,7 @@
 use aws_sdk_dynamodb::types::TableStatus;
 use lambda_http::http::{HeaderValue, StatusCode};
-use serde::Serialize;
+use shared::domain::health::{Health, HealthChecks};
 use shared::http::{json, HttpResult};
-
-#[derive(Debug, Serialize, PartialEq)]
-pub struct Health {
-    pub status: &'static str,
-    pub version: &'static str,
-    pub checks: Checks,
-}
-
-#[derive(Debug, Serialize, PartialEq)]
-pub struct Checks {
-    pub dynamodb: &'static str,
-}
 
 pub async fn handle(dynamodb: &aws_sdk_dynamodb::Client, table: &str) -> HttpResult {
     let reachable = match dynamodb.describe_table().table_name(table).send().await {
@@ -33,7 +21,7 @@ fn report(dynamodb_ok: bool) -> lambda_http::Response<lambda_http::Body> {
     let health = Health {
         status: if dynamodb_ok { "ok" } else { "unavailable" },
         version: env!("CARGO_PKG_VERSION"),
-        checks: Checks {
+        checks: HealthChecks {
             dynamodb: if dynamodb_ok { "ok" } else { "unavailable" },
         },
     };

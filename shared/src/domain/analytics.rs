@@ -10,7 +10,7 @@ use super::event::EventType;
 use super::time::Timestamp;
 use crate::error::{ApiError, FieldError};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Granularity {
     Hour,
@@ -148,17 +148,20 @@ impl Granularity {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Bucket {
+    #[schema(format = DateTime, example = "2026-01-02T03:00:00Z")]
     pub start: String,
     pub total: u64,
     pub counts: BTreeMap<String, u64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct AnalyticsReport {
     pub granularity: Granularity,
+    #[schema(value_type = String, format = DateTime)]
     pub from: Timestamp,
+    #[schema(value_type = String, format = DateTime)]
     pub to: Timestamp,
     pub total: u64,
     pub buckets: Vec<Bucket>,

@@ -163,14 +163,22 @@ fn parse_occurred_at(raw: &str, now: Timestamp) -> Result<Timestamp, String> {
 }
 
 /// A stored event, in its wire shape.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Event {
+    /// ULID; its time part is `occurred_at`.
+    #[schema(example = "01JD0000000000000000000000")]
     pub id: String,
     #[serde(rename = "type")]
+    #[schema(value_type = String, min_length = 1, max_length = 64, pattern = "^[a-z][a-z0-9_.:-]*$")]
     pub event_type: EventType,
+    /// UTC, millisecond precision.
+    #[schema(value_type = String, format = DateTime)]
     pub occurred_at: Timestamp,
+    #[schema(value_type = Option<String>, max_length = 128, required = true)]
     pub source: Option<EventSource>,
+    #[schema(value_type = Object)]
     pub properties: Properties,
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
 }
 

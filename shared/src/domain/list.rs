@@ -124,9 +124,11 @@ impl EventListQuery {
 }
 
 /// The wire shape of every list.
-#[derive(Debug, serde::Serialize)]
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct Page<T: serde::Serialize> {
     pub items: Vec<T>,
+    /// Opaque; pass back as `cursor` with the same filters. `null` on the last page.
+    #[schema(required = true)]
     pub next_cursor: Option<String>,
 }
 

@@ -3,6 +3,7 @@
 
 pub mod analytics;
 pub mod event;
+pub mod health;
 pub mod ids;
 pub mod list;
 pub mod tenant;
