@@ -63,6 +63,10 @@ package: ## Build arm64 Lambda zips with cargo-lambda into target/lambda/<name>/
 	@[ -x $(LAMBDA_VENV)/bin/cargo-lambda ] || { $(PYTHON) -m venv $(LAMBDA_VENV) && $(LAMBDA_VENV)/bin/pip install --quiet -r scripts/requirements-lambda.txt; }
 	PATH="$(CURDIR)/$(LAMBDA_VENV)/bin:$$PATH" cargo-lambda lambda build --release --arm64 --output-format zip $(foreach f,$(shell $(PYTHON) -c 'import json;print(" ".join(f["name"] for f in json.load(open("functions/manifest.json"))["functions"]))'),-p $(f))
 
+load: ## Goose load test against a running `make dev` (loopback only; bounded: 8 users x 100 requests, 90 s watchdog)
+	@TOKEN=$$($(MAKE) --no-print-directory token TENANT=load-test ROLE=editor); \
+	cd load && OFAUTO_TOKEN="$$TOKEN" OFAUTO_API="http://127.0.0.1:$(PORT)" $(CARGO) run --release --quiet -- --report-file ../target/load-report.html
+
 openapi: ## Regenerate openapi.json from the Rust types (a unit test fails when it is stale)
 	$(CARGO) run --quiet -p shared --example openapi > openapi.json
 
