@@ -1,0 +1,683 @@
+#!/usr/bin/env python3
+"""Static tests for terraform/ (and the sample events in events/).
+
+`terraform init` cannot run offline, so `terraform validate`/`plan` are out of
+reach. These tests parse the .tf files with python-hcl2 and reason over them
+together with functions/manifest.json:
+
+  * the manifest is jsondecode()d and every per-function resource iterates it
+    with for_each;
+  * every manifest function gets the route / event source mapping / rule its
+    trigger kind needs (including a synthetic schedule function, since the
+    manifest has none yet);
+  * every http route with auth "jwt" uses the JWT authorizer;
+  * no IAM policy allows "*" (or "service:*") actions;
+  * alarms exist for errors, throttles, 5xx, latency, iterator age and DLQs;
+  * `terraform fmt -check -recursive terraform` passes.
+
+Run with the .venv-hcl2 interpreter (python-hcl2 pinned in
+scripts/terraform_check.sh): `.venv-hcl2/bin/python scripts/terraform_test.py`.
+Prints "N passed, M failed" last and exits non-zero on any failure.
+"""
+
+from __future__ import annotations
+
+import copy
+import glob
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import traceback
+
+import hcl2
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TF_DIR = os.path.join(ROOT, "terraform")
+MANIFEST_PATH = os.path.join(ROOT, "functions", "manifest.json")
+EVENTS_DIR = os.path.join(ROOT, "events")
+
+TRIGGER_KINDS = ("http", "dynamodb_stream", "schedule")
+
+
+# ---------------------------------------------------------------------------
+# Parsing helpers
+# ---------------------------------------------------------------------------
+
+def _unquote(s: str) -> str:
+    """python-hcl2 >= 7 keeps string literals quoted ("\"foo\"") and heredocs
+    as "\"<<-EOT\\n...\\nEOT\""; turn both into plain text. Expressions stay
+    as "${...}"."""
+    if len(s) >= 2 and s.startswith('"') and s.endswith('"'):
+        s = s[1:-1]
+        m = re.match(r"^<<-?([A-Z]+)\n(.*)\n\s*\1$", s, re.S)
+        if m:
+            s = m.group(2)
+    return s
+
+
+def norm(x):
+    if isinstance(x, dict):
+        return {
+            _unquote(k): norm(v)
+            for k, v in x.items()
+            if k not in ("__is_block__", "__comments__", "__inline_comments__")
+        }
+    if isinstance(x, list):
+        return [norm(i) for i in x]
+    if isinstance(x, str):
+        return _unquote(x)
+    return x
+
+
+def load_tf():
+    """Returns (resources, data, locals, variables, outputs, raw_text)."""
+    resources, data, locals_, variables, outputs = {}, {}, {}, {}, {}
+    raw = {}
+    files = sorted(glob.glob(os.path.join(TF_DIR, "*.tf")))
+    assert files, f"no .tf files in {TF_DIR}"
+    for path in files:
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read()
+        raw[os.path.basename(path)] = text
+        doc = norm(hcl2.loads(text))
+        for block in doc.get("resource", []):
+            for rtype, named in block.items():
+                for name, body in named.items():
+                    resources[f"{rtype}.{name}"] = body
+        for block in doc.get("data", []):
+            for dtype, named in block.items():
+                for name, body in named.items():
+                    data[f"{dtype}.{name}"] = body
+        for block in doc.get("locals", []):
+            locals_.update(block)
+        for block in doc.get("variable", []):
+            variables.update(block)
+        for block in doc.get("output", []):
+            outputs.update(block)
+    return resources, data, locals_, variables, outputs, raw
+
+
+def first(block):
+    """A nested block parses as a list of dicts; take the only one."""
+    if isinstance(block, list):
+        assert len(block) == 1, f"expected one block, got {len(block)}"
+        return block[0]
+    return block
+
+
+def expr(s) -> str:
+    """'${foo}' -> 'foo' (whitespace-normalised)."""
+    assert isinstance(s, str), f"expected an expression string, got {s!r}"
+    s = s.strip()
+    if s.startswith("${") and s.endswith("}"):
+        s = s[2:-1]
+    return re.sub(r"\s+", " ", s).strip()
+
+
+def dynamic_blocks(body, name):
+    out = []
+    for d in body.get("dynamic", []):
+        if name in d:
+            out.append(d[name])
+    return out
+
+
+# ---------------------------------------------------------------------------
+# A tiny evaluator for the for_each sources in terraform/manifest.tf.
+# It understands exactly the shapes used there; anything else fails loudly,
+# so a refactor that the tests cannot follow is noticed.
+# ---------------------------------------------------------------------------
+
+RE_ALL = re.compile(r"^\{for (\w+) in local\.manifest\.functions : \1\.name => \1\}$")
+RE_FILTER = re.compile(
+    r'^\{for (\w+), (\w+) in local\.(\w+) : \1 => \2 if \2\.trigger\.(\w+) == "([^"]+)"\}$'
+)
+RE_MERGE = re.compile(r"^merge\((.*)\)$")
+
+
+class FunctionSets:
+    def __init__(self, locals_, manifest):
+        self.locals = locals_
+        self.manifest = manifest
+        self.cache = {}
+
+    def of(self, local_name):
+        if local_name in self.cache:
+            return self.cache[local_name]
+        assert local_name in self.locals, f"local.{local_name} is not defined"
+        e = expr(self.locals[local_name])
+        funcs = {f["name"]: f for f in self.manifest["functions"]}
+        if RE_ALL.match(e):
+            result = set(funcs)
+        elif m := RE_FILTER.match(e):
+            _, _, src, field, value = m.groups()
+            result = {n for n in self.of(src) if funcs[n]["trigger"].get(field) == value}
+        elif m := RE_MERGE.match(e):
+            result = set()
+            for part in m.group(1).split(","):
+                part = part.strip()
+                assert part.startswith("local."), f"merge() of a non-local: {part}"
+                result |= self.of(part[len("local."):])
+        else:
+            raise AssertionError(f"cannot evaluate local.{local_name} = {e}")
+        self.cache[local_name] = result
+        return result
+
+    def for_each(self, body):
+        """Function names a resource iterates, or None if it does not iterate
+        over manifest functions."""
+        fe = body.get("for_each")
+        if fe is None:
+            return None
+        e = expr(fe)
+        m = re.fullmatch(r"local\.(\w+)", e)
+        if not m:
+            return None
+        try:
+            return self.of(m.group(1))
+        except AssertionError:
+            return None
+
+
+# ---------------------------------------------------------------------------
+# Tests
+# ---------------------------------------------------------------------------
+
+class Ctx:
+    pass
+
+
+def setup():
+    c = Ctx()
+    with open(MANIFEST_PATH, encoding="utf-8") as fh:
+        c.manifest = json.load(fh)
+    c.resources, c.data, c.locals, c.variables, c.outputs, c.raw = load_tf()
+    c.sets = FunctionSets(c.locals, c.manifest)
+    c.funcs = {f["name"]: f for f in c.manifest["functions"]}
+    return c
+
+
+def res_of_type(c, rtype):
+    return {k: v for k, v in c.resources.items() if k.split(".")[0] == rtype}
+
+
+def covering(c, rtype, manifest=None):
+    """name -> set of function names, for every resource of rtype that
+    iterates manifest functions."""
+    sets = c.sets if manifest is None else FunctionSets(c.locals, manifest)
+    out = {}
+    for k, body in res_of_type(c, rtype).items():
+        s = sets.for_each(body)
+        if s is not None:
+            out[k] = s
+    return out
+
+
+def test_manifest_is_jsondecoded_once(c):
+    decodes = [k for k, v in c.locals.items()
+               if isinstance(v, str) and "jsondecode(file(" in v and "functions/manifest.json" in v]
+    assert decodes == ["manifest"], f"expected local.manifest = jsondecode(file(.../functions/manifest.json)), got {decodes}"
+    assert "${path.module}/../functions/manifest.json" in c.locals["manifest"]
+    everywhere = sum(t.count("manifest.json\"))") for t in c.raw.values())
+    assert everywhere == 1, "the manifest must be read in exactly one place"
+    assert c.sets.of("functions") == set(c.funcs)
+
+
+def test_no_function_named_by_hand(c):
+    for fname, text in c.raw.items():
+        for name in c.funcs:
+            # resource addresses/keys like ["events-create"] would mean a
+            # hand-written per-function resource
+            assert f'["{name}"]' not in text, f"{fname} names function {name} by hand"
+            assert f'"{name}"' not in text, f"{fname} mentions function {name} literally"
+
+
+def test_per_function_resources_iterate_the_manifest(c):
+    for rtype in ("aws_lambda_function", "aws_iam_role", "aws_iam_role_policy", "aws_cloudwatch_log_group"):
+        cov = covering(c, rtype)
+        assert cov, f"no {rtype} iterates the manifest with for_each"
+        union = set().union(*cov.values())
+        assert union == set(c.funcs), f"{rtype} misses {set(c.funcs) - union}"
+    doc = c.data["aws_iam_policy_document.fn"]
+    assert c.sets.for_each(doc) == set(c.funcs)
+
+
+def _trigger_wiring(c, manifest):
+    """Which resources each function gets, keyed by resource type."""
+    types = [
+        "aws_apigatewayv2_route", "aws_apigatewayv2_integration", "aws_lambda_permission",
+        "aws_lambda_event_source_mapping", "aws_sqs_queue",
+        "aws_cloudwatch_event_rule", "aws_cloudwatch_event_target",
+    ]
+    wiring = {f["name"]: {} for f in manifest["functions"]}
+    for rtype in types:
+        for addr, names in covering(c, rtype, manifest).items():
+            for n in names:
+                wiring[n].setdefault(rtype, []).append(addr)
+    return wiring
+
+
+def _check_wiring(c, manifest):
+    wiring = _trigger_wiring(c, manifest)
+    for f in manifest["functions"]:
+        w, kind, name = wiring[f["name"]], f["trigger"]["kind"], f["name"]
+        assert kind in TRIGGER_KINDS, f"{name}: unknown trigger kind {kind}"
+        if kind == "http":
+            assert len(w.get("aws_apigatewayv2_route", [])) == 1, f"{name}: needs exactly one route, has {w.get('aws_apigatewayv2_route')}"
+            assert len(w.get("aws_apigatewayv2_integration", [])) == 1, f"{name}: needs one integration"
+            perms = [p for p in w.get("aws_lambda_permission", [])
+                     if c.resources[p]["principal"] == "apigateway.amazonaws.com"]
+            assert len(perms) == 1, f"{name}: needs one API Gateway invoke permission"
+        else:
+            assert "aws_apigatewayv2_route" not in w, f"{name}: non-http function got a route"
+        if kind == "dynamodb_stream":
+            assert len(w.get("aws_lambda_event_source_mapping", [])) == 1, f"{name}: needs one event source mapping"
+            assert w.get("aws_sqs_queue"), f"{name}: stream consumer needs a DLQ"
+        else:
+            assert "aws_lambda_event_source_mapping" not in w, f"{name}: unexpected event source mapping"
+        if kind == "schedule":
+            assert len(w.get("aws_cloudwatch_event_rule", [])) == 1, f"{name}: needs one EventBridge rule"
+            assert len(w.get("aws_cloudwatch_event_target", [])) == 1, f"{name}: needs one EventBridge target"
+            perms = [p for p in w.get("aws_lambda_permission", [])
+                     if c.resources[p]["principal"] == "events.amazonaws.com"]
+            assert len(perms) == 1, f"{name}: needs one EventBridge invoke permission"
+            assert w.get("aws_sqs_queue"), f"{name}: scheduled function needs a DLQ"
+        else:
+            assert "aws_cloudwatch_event_rule" not in w, f"{name}: unexpected schedule rule"
+
+
+def test_every_function_is_wired_per_its_trigger(c):
+    _check_wiring(c, c.manifest)
+
+
+def test_schedule_trigger_is_supported(c):
+    m = copy.deepcopy(c.manifest)
+    m["functions"].append({
+        "name": "dispatcher", "description": "synthetic",
+        "trigger": {"kind": "schedule", "expression": "rate(1 minute)"},
+        "memory_mb": 256, "timeout_s": 50, "permissions": [],
+    })
+    _check_wiring(c, m)
+    rule = c.resources["aws_cloudwatch_event_rule.schedule"]
+    assert expr(rule["schedule_expression"]) == "each.value.trigger.expression"
+    target = c.resources["aws_cloudwatch_event_target.schedule"]
+    assert "aws_sqs_queue.dlq" in first(target["dead_letter_config"])["arn"]
+    perm = c.resources["aws_lambda_permission.schedule"]
+    assert "aws_cloudwatch_event_rule.schedule" in perm["source_arn"]
+    fn = c.resources["aws_lambda_function.fn"]
+    dlc = dynamic_blocks(fn, "dead_letter_config")
+    assert dlc and "local.schedule_functions" in dlc[0]["for_each"], "scheduled functions need an async DLQ"
+
+
+def test_jwt_routes_use_the_authorizer(c):
+    auths = {k: v for k, v in c.resources.items() if k.startswith("aws_apigatewayv2_authorizer.")}
+    assert len(auths) == 1
+    (auth_addr, auth), = auths.items()
+    assert auth["authorizer_type"] == "JWT"
+    jwt = first(auth["jwt_configuration"])
+    assert "aws_cognito_user_pool_client" in jwt["audience"][0]
+    assert "cognito-idp" in jwt["issuer"] and "aws_cognito_user_pool" in jwt["issuer"]
+
+    routes = covering(c, "aws_apigatewayv2_route")
+    seen = set()
+    for addr, names in routes.items():
+        body = c.resources[addr]
+        for n in names:
+            seen.add(n)
+            auth_kind = c.funcs[n]["trigger"]["auth"]
+            if auth_kind == "jwt":
+                assert body.get("authorization_type") == "JWT", f"{n}: route {addr} is not JWT-authorised"
+                assert expr(body.get("authorizer_id", "")) == f"{auth_addr}.id", f"{n}: route {addr} does not use {auth_addr}"
+            elif auth_kind == "none":
+                assert body.get("authorization_type") == "NONE", f"{n}: public route must say NONE explicitly"
+            else:
+                raise AssertionError(f"{n}: unknown auth {auth_kind}")
+    http = {n for n, f in c.funcs.items() if f["trigger"]["kind"] == "http"}
+    assert seen == http, f"routes missing for {http - seen}"
+
+
+def test_route_keys_and_integrations(c):
+    rk = expr(c.locals["route_keys"])
+    assert '"$default"' in rk and "upper(f.trigger.method)" in rk and "f.trigger.path" in rk
+    for addr in covering(c, "aws_apigatewayv2_route"):
+        assert expr(c.resources[addr]["route_key"]) == "local.route_keys[each.key]"
+    integ = c.resources["aws_apigatewayv2_integration.fn"]
+    assert integ["integration_type"] == "AWS_PROXY"
+    assert integ["payload_format_version"] == "2.0"
+    # $default must become the $default route key, exactly once
+    defaults = [n for n, f in c.funcs.items() if f["trigger"].get("path") == "$default"]
+    assert len(defaults) <= 1
+    keys = [("$default" if f["trigger"]["path"] == "$default" else f"{f['trigger']['method'].upper()} {f['trigger']['path']}")
+            for f in c.funcs.values() if f["trigger"]["kind"] == "http"]
+    assert len(keys) == len(set(keys)), "duplicate route keys in the manifest"
+    perm = c.resources["aws_lambda_permission.api"]
+    assert "execution_arn" in perm["source_arn"] and "$default" in perm["source_arn"]
+
+
+def test_stream_mapping_settings(c):
+    esm = c.resources["aws_lambda_event_source_mapping.stream"]
+    assert "stream_arn" in esm["event_source_arn"]
+    assert esm["function_response_types"] == ["ReportBatchItemFailures"]
+    assert esm["bisect_batch_on_function_error"] is True
+    for key in ("batch_size", "maximum_batching_window_in_seconds", "starting_position", "maximum_retry_attempts"):
+        assert key in esm, f"event source mapping lacks {key}"
+    assert "maximum_batching_window_s" in esm["maximum_batching_window_in_seconds"]
+    dest = first(first(esm["destination_config"])["on_failure"])
+    assert "aws_sqs_queue.dlq" in dest["destination_arn"]
+    q = c.resources["aws_sqs_queue.dlq"]
+    assert "aws_kms_key" in q["kms_master_key_id"]
+
+
+def _allow_statements(body):
+    """Statements of an aws_iam_policy_document, static and dynamic (Allow only)."""
+    stmts = list(body.get("statement", []))
+    for d in dynamic_blocks(body, "statement"):
+        stmts.extend(d.get("content", []))
+    return [s for s in stmts if s.get("effect", "Allow") == "Allow"]
+
+
+def _bad_action(a: str) -> bool:
+    return a.strip() == "*" or a.strip().endswith(":*")
+
+
+def test_no_iam_policy_allows_star_actions(c):
+    checked = 0
+    for addr, body in c.data.items():
+        if not addr.startswith("aws_iam_policy_document."):
+            continue
+        for s in _allow_statements(body):
+            actions = s.get("actions", [])
+            if isinstance(actions, str):
+                # dynamic: actions come from the manifest, checked below
+                assert expr(actions) == "statement.value.actions", f"{addr}: unexpected computed actions {actions}"
+                continue
+            for a in actions:
+                assert not _bad_action(a), f"{addr}: statement {s.get('sid')} allows {a}"
+                checked += 1
+            # "*" resources only for actions without resource-level support
+            if s.get("resources") == ["*"]:
+                assert all(a.startswith("xray:") for a in actions), f"{addr}: {s.get('sid')} uses resource * for {actions}"
+    assert checked > 0
+    for f in c.manifest["functions"]:
+        for p in f["permissions"]:
+            for a in p["actions"]:
+                assert not _bad_action(a) and "*" not in a, f"manifest {f['name']}: wildcard action {a}"
+    # no inline JSON policies that bypass the document data sources
+    for addr, body in c.resources.items():
+        if addr.split(".")[0] in ("aws_iam_policy", "aws_iam_role_policy", "aws_iam_user_policy", "aws_iam_group_policy"):
+            pol = body.get("policy", "")
+            assert "aws_iam_policy_document" in pol, f"{addr}: policy must come from an aws_iam_policy_document"
+    for name, text in c.raw.items():
+        assert not re.search(r'Action\s*=\s*"\*"', text), f"{name}: Action = \"*\""
+        assert "AdministratorAccess" not in text and "FullAccess" not in text, f"{name}: broad managed policy"
+
+
+def test_manifest_permission_resources_are_mapped(c):
+    mapping = c.locals["permission_resources"]
+    assert isinstance(mapping, dict)
+    for key in ("table", "table_indexes", "stream", "cursor_secret"):
+        assert key in mapping, f"permission resource {key} not mapped"
+    assert "/index/*" in mapping["table_indexes"][0]
+    assert "stream_arn" in mapping["stream"][0]
+    assert "aws_secretsmanager_secret" in mapping["cursor_secret"][0]
+    for f in c.manifest["functions"]:
+        for p in f["permissions"]:
+            assert p["resource"] in mapping, f"{f['name']}: unmapped resource {p['resource']}"
+    dyn = dynamic_blocks(c.data["aws_iam_policy_document.fn"], "statement")
+    assert any(expr(d["for_each"]) == "each.value.permissions" for d in dyn)
+
+
+def _alarm_metrics(body):
+    names = []
+    if "metric_name" in body:
+        names.append(body["metric_name"])
+    for q in body.get("metric_query", []):
+        for m in q.get("metric", []):
+            names.append(m["metric_name"])
+    return names
+
+
+def test_alarms_cover_the_failure_modes(c):
+    alarms = res_of_type(c, "aws_cloudwatch_metric_alarm")
+    by_metric = {}
+    for addr, body in alarms.items():
+        for m in _alarm_metrics(body):
+            by_metric.setdefault(m, []).append(addr)
+        assert expr(body["alarm_actions"]) == "local.alarm_topics", f"{addr}: no alarm action"
+        desc = body.get("alarm_description", "")
+        assert "First check" in desc, f"{addr}: description must say what to check first"
+        assert body.get("treat_missing_data") == "notBreaching", f"{addr}: missing data should not page"
+    for metric in ("Errors", "Throttles", "5xx", "Latency", "IteratorAge",
+                   "ApproximateNumberOfMessagesVisible", "ReadThrottleEvents", "WriteThrottleEvents"):
+        assert metric in by_metric, f"no alarm on {metric}"
+    everyone = set(c.funcs)
+    for metric in ("Errors", "Throttles"):
+        covered = set().union(*(c.sets.for_each(c.resources[a]) or set() for a in by_metric[metric]))
+        assert covered == everyone, f"{metric} alarm misses {everyone - covered}"
+    streams = {n for n, f in c.funcs.items() if f["trigger"]["kind"] == "dynamodb_stream"}
+    covered = set().union(*(c.sets.for_each(c.resources[a]) or set() for a in by_metric["IteratorAge"]))
+    assert streams <= covered, f"IteratorAge alarm misses {streams - covered}"
+    dlq_funcs = c.sets.of("dlq_functions")
+    covered = set().union(*(c.sets.for_each(c.resources[a]) or set() for a in by_metric["ApproximateNumberOfMessagesVisible"]))
+    assert covered == dlq_funcs, "every DLQ needs a messages-visible alarm"
+    latency = [c.resources[a] for a in by_metric["Latency"]]
+    assert any(b.get("extended_statistic") == "p99" for b in latency), "latency alarm must use p99"
+    topic = c.resources["aws_sns_topic.alarms"]
+    assert "aws_kms_key" in topic["kms_master_key_id"]
+
+
+def _rendered_length_estimate(desc: str) -> int:
+    """Upper-bound-ish length of a description after interpolation."""
+    total = 0
+    i = 0
+    while i < len(desc):
+        if desc.startswith("${", i):
+            depth, j = 0, i
+            while j < len(desc):
+                if desc[j] == "{":
+                    depth += 1
+                elif desc[j] == "}":
+                    depth -= 1
+                    if depth == 0:
+                        break
+                j += 1
+            inner = desc[i + 2:j]
+            literals = re.findall(r'"((?:[^"\\]|\\.)*)"', inner)
+            total += max([len(s) for s in literals] + [48])
+            i = j + 1
+        else:
+            total += 1
+            i += 1
+    return total
+
+
+def test_alarm_descriptions_fit(c):
+    for addr, body in res_of_type(c, "aws_cloudwatch_metric_alarm").items():
+        n = _rendered_length_estimate(body["alarm_description"])
+        assert n <= 1024, f"{addr}: description is about {n} characters; CloudWatch allows 1024"
+
+
+def test_lambda_settings(c):
+    fn = c.resources["aws_lambda_function.fn"]
+    assert fn["runtime"] == "provided.al2023"
+    assert fn["architectures"] == ["arm64"]
+    assert fn["handler"] == "bootstrap"
+    assert expr(fn["memory_size"]) == "each.value.memory_mb"
+    assert expr(fn["timeout"]) == "each.value.timeout_s"
+    assert first(fn["tracing_config"])["mode"] == "Active"
+    env = first(first(fn["environment"])["variables"]) if isinstance(first(fn["environment"])["variables"], list) else first(fn["environment"])["variables"]
+    for k in ("TABLE_NAME", "CURSOR_SECRET_ID", "OFAUTO_ENV", "LOG_LEVEL"):
+        assert k in env, f"Lambda env lacks {k}"
+    assert env["OFAUTO_ENV"] == "aws"
+    assert "local.artifact_paths[each.key]" in fn["filename"]
+    assert "reserved_concurrent_executions" in fn
+    assert "aws_kms_key" in fn["kms_key_arn"]
+    lg = c.resources["aws_cloudwatch_log_group.fn"]
+    assert "aws_kms_key" in lg["kms_key_id"] and "retention_in_days" in lg
+    pattern_var = c.variables["artifact_path_pattern"]
+    assert "{name}" in pattern_var["default"]
+
+
+def test_table_settings(c):
+    t = c.resources["aws_dynamodb_table.main"]
+    assert t["billing_mode"] == "PAY_PER_REQUEST"
+    assert first(t["point_in_time_recovery"])["enabled"] is True
+    sse = first(t["server_side_encryption"])
+    assert sse["enabled"] is True and "aws_kms_key" in sse["kms_key_arn"]
+    assert "deletion_protection_enabled" in t
+    assert "local.manifest.table" in t["hash_key"]
+    assert "stream_view_type" in t["stream_view_type"]
+    assert "ttl_attribute" in first(t["ttl"])["attribute_name"]
+    assert dynamic_blocks(t, "global_secondary_index"), "GSIs must come from the manifest"
+
+
+def test_cognito_tenant_claim_is_admin_only(c):
+    pool = c.resources["aws_cognito_user_pool.main"]
+    schemas = {sch["name"]: sch for sch in pool["schema"]}
+    assert schemas["tenant_id"]["mutable"] is False, "custom:tenant_id must be immutable"
+    assert "tier" in schemas, "custom:tier (rate-limit tier claim) must exist"
+    assert first(pool["admin_create_user_config"])["allow_admin_create_user_only"] is True
+    client = c.resources["aws_cognito_user_pool_client.api"]
+    assert "custom:tenant_id" in client["read_attributes"]
+    assert "custom:tenant_id" not in client["write_attributes"]
+    assert "custom:tier" in client["read_attributes"]
+    assert "custom:tier" not in client["write_attributes"]
+    groups = c.resources["aws_cognito_user_group.role"]["for_each"]
+    assert set(groups) == {"admin", "editor", "viewer"}
+
+
+def test_api_stage_logging_and_throttling(c):
+    st = c.resources["aws_apigatewayv2_stage.default"]
+    assert st["name"] == "$default"
+    fmt = first(st["access_log_settings"])["format"]
+    for field in ("$context.requestId", "$context.routeKey", "$context.status",
+                  "$context.responseLatency", "$context.authorizer.error"):
+        assert field in fmt, f"access log lacks {field}"
+    rs = first(st["default_route_settings"])
+    assert "throttling_rate_limit" in rs and "throttling_burst_limit" in rs
+
+
+def test_cursor_secret(c):
+    s = c.resources["aws_secretsmanager_secret.cursor_signing_key"]
+    assert "aws_kms_key" in s["kms_key_id"]
+    assert "ephemeral \"random_password\"" in c.raw["secrets.tf"] or "resource \"random_password\"" in c.raw["secrets.tf"]
+
+
+def test_variables_and_outputs(c):
+    for name, v in c.variables.items():
+        assert v.get("description"), f"variable {name} has no description"
+        assert v.get("type"), f"variable {name} has no type"
+        typ = expr(v["type"]) if isinstance(v["type"], str) else str(v["type"])
+        if typ != "bool" and name != "artifacts_dir":
+            assert v.get("validation"), f"variable {name} has no validation block"
+    for out in ("api_url", "table_name", "user_pool_id", "user_pool_client_id", "alarm_topic_arn"):
+        assert out in c.outputs, f"missing output {out}"
+        assert c.outputs[out].get("description"), f"output {out} has no description"
+
+
+def test_checkov_skips_have_reasons(c):
+    for name, text in c.raw.items():
+        for m in re.finditer(r"checkov:skip=([A-Z0-9_]+)(?::(.*))?", text):
+            reason = (m.group(2) or "").strip()
+            assert len(reason) >= 30, f"{name}: skip of {m.group(1)} needs a real reason"
+
+
+def test_readme_documents_every_variable_and_alarm(c):
+    with open(os.path.join(TF_DIR, "README.md"), encoding="utf-8") as fh:
+        readme = fh.read()
+    for name in c.variables:
+        assert f"`{name}`" in readme, f"README does not document variable {name}"
+    for addr in res_of_type(c, "aws_cloudwatch_metric_alarm"):
+        suffix = addr.split(".")[1]
+        assert f"`{suffix}`" in readme, f"README has no runbook entry for alarm {suffix}"
+
+
+def test_sample_events(c):
+    routes = {}
+    for f in c.funcs.values():
+        t = f["trigger"]
+        if t["kind"] == "http" and t["path"] != "$default":
+            routes[f"{t['method']} {t['path']}"] = t
+    expected = ["apigw-post-event.json", "apigw-get-events.json", "apigw-health.json",
+                "dynamodb-stream-batch.json", "scheduled-event.json"]
+    for fname in expected:
+        with open(os.path.join(EVENTS_DIR, fname), encoding="utf-8") as fh:
+            ev = json.load(fh)
+        if fname.startswith("apigw-"):
+            assert ev["version"] == "2.0"
+            rc = ev["requestContext"]
+            assert ev["routeKey"] == rc["routeKey"]
+            assert ev["routeKey"] in routes, f"{fname}: route {ev['routeKey']} is not in the manifest"
+            method, path = ev["routeKey"].split(" ", 1)
+            assert rc["http"]["method"] == method and rc["http"]["path"] == ev["rawPath"]
+            if routes[ev["routeKey"]]["auth"] == "jwt":
+                claims = rc["authorizer"]["jwt"]["claims"]
+                assert claims["custom:tenant_id"], f"{fname}: no tenant claim"
+                assert re.fullmatch(r"\[[a-z ]+\]", claims["cognito:groups"]), f"{fname}: groups must be a string like [editor]"
+                assert ev["headers"]["authorization"].startswith("Bearer ")
+            else:
+                assert "authorizer" not in rc
+            if ev.get("body") is not None and not ev.get("isBase64Encoded"):
+                json.loads(ev["body"])
+        elif fname == "dynamodb-stream-batch.json":
+            recs = ev["Records"]
+            names = [r["eventName"] for r in recs]
+            assert names.count("INSERT") == 2 and names.count("REMOVE") == 1
+            for r in recs:
+                assert r["eventSource"] == "aws:dynamodb"
+                ddb = r["dynamodb"]
+                img = ddb["NewImage"] if r["eventName"] == "INSERT" else ddb["OldImage"]
+                assert re.fullmatch(r"T#[^#]+#EV", img["pk"]["S"])
+                assert img["sk"]["S"] == img["id"]["S"] == ddb["Keys"]["sk"]["S"]
+                assert img["gsi1pk"]["S"] == img["pk"]["S"][:-2] + "EVT#" + img["type"]["S"]
+                assert img["entity"]["S"] == "event"
+                json.loads(img["properties"]["S"])
+                assert ddb["StreamViewType"] == c.manifest["table"]["stream_view_type"]
+                if r["eventName"] == "REMOVE":
+                    assert "NewImage" not in ddb
+        elif fname == "scheduled-event.json":
+            assert ev["source"] == "aws.events" and ev["detail-type"] == "Scheduled Event"
+
+
+def test_terraform_fmt(c):
+    tf = shutil.which("terraform")
+    if tf is None:
+        raise Skip("terraform binary not found")
+    p = subprocess.run([tf, "fmt", "-check", "-recursive", "-diff", TF_DIR],
+                       capture_output=True, text=True)
+    assert p.returncode == 0, f"terraform fmt -check failed:\n{p.stdout}{p.stderr}"
+
+
+class Skip(Exception):
+    pass
+
+
+def main():
+    c = setup()
+    tests = [(n, f) for n, f in sorted(globals().items()) if n.startswith("test_") and callable(f)]
+    passed = failed = skipped = 0
+    for name, fn in tests:
+        try:
+            fn(c)
+        except Skip as e:
+            skipped += 1
+            print(f"SKIP {name}: {e}")
+        except Exception:  # noqa: BLE001 - report every failure, keep going
+            failed += 1
+            print(f"FAIL {name}")
+            traceback.print_exc(limit=2, file=sys.stdout)
+        else:
+            passed += 1
+            print(f"ok   {name}")
+    summary = f"{passed} passed, {failed} failed"
+    if skipped:
+        summary += f", {skipped} skipped"
+    print(summary)
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()

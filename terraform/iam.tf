@@ -1,0 +1,110 @@
+# One role per function, holding exactly the manifest's permissions plus
+# what every function needs to run: its own log group and X-Ray.
+
+data "aws_iam_policy_document" "lambda_assume" {
+  statement {
+    sid     = "LambdaAssumesExecutionRole"
+    effect  = "Allow"
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["lambda.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role" "fn" {
+  for_each = local.functions
+
+  name                 = "${local.name_prefix}-${each.key}"
+  description          = "Execution role of ${local.name_prefix}-${each.key}: ${try(each.value.description, "")}"
+  assume_role_policy   = data.aws_iam_policy_document.lambda_assume.json
+  permissions_boundary = var.iam_permissions_boundary_arn
+}
+
+data "aws_iam_policy_document" "fn" {
+  for_each = local.functions
+
+  statement {
+    sid       = "WriteOwnLogGroup"
+    effect    = "Allow"
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["${aws_cloudwatch_log_group.fn[each.key].arn}:*"]
+  }
+
+  statement {
+    # X-Ray's write API has no resource-level permissions; "*" is the only
+    # resource it accepts. The actions are write-only telemetry.
+    sid       = "WriteXRayTraces"
+    effect    = "Allow"
+    actions   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
+    resources = ["*"]
+  }
+
+  # The manifest's permissions, one statement each.
+  dynamic "statement" {
+    for_each = each.value.permissions
+    content {
+      sid       = "Manifest${statement.key}${replace(title(replace(statement.value.resource, "_", " ")), " ", "")}"
+      effect    = "Allow"
+      actions   = statement.value.actions
+      resources = local.permission_resources[statement.value.resource]
+    }
+  }
+
+  # kms:Decrypt on our key, only through the services that need it on the
+  # caller's behalf (e.g. Secrets Manager for GetSecretValue).
+  dynamic "statement" {
+    for_each = toset(distinct([
+      for p in each.value.permissions : local.permission_kms_via[p.resource]
+      if contains(keys(local.permission_kms_via), p.resource)
+    ]))
+    content {
+      sid       = "DecryptVia${title(statement.value)}"
+      effect    = "Allow"
+      actions   = ["kms:Decrypt"]
+      resources = [aws_kms_key.main.arn]
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["${statement.value}.${local.region}.amazonaws.com"]
+      }
+    }
+  }
+
+  # Functions with a DLQ (stream consumers, scheduled functions) send their
+  # failures to it; the queue is encrypted with our key.
+  dynamic "statement" {
+    for_each = contains(keys(local.dlq_functions), each.key) ? [aws_sqs_queue.dlq[each.key].arn] : []
+    content {
+      sid       = "SendToOwnDlq"
+      effect    = "Allow"
+      actions   = ["sqs:SendMessage"]
+      resources = [statement.value]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = contains(keys(local.dlq_functions), each.key) ? [aws_kms_key.main.arn] : []
+    content {
+      sid       = "EncryptForOwnDlq"
+      effect    = "Allow"
+      actions   = ["kms:GenerateDataKey", "kms:Decrypt"]
+      resources = [statement.value]
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["sqs.${local.region}.amazonaws.com"]
+      }
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "fn" {
+  for_each = local.functions
+
+  name   = "least-privilege"
+  role   = aws_iam_role.fn[each.key].id
+  policy = data.aws_iam_policy_document.fn[each.key].json
+}

@@ -1,0 +1,54 @@
+output "api_url" {
+  description = "Base URL of the API (routes such as /health and /v1/events live directly under it)."
+  value       = aws_apigatewayv2_stage.default.invoke_url
+}
+
+output "table_name" {
+  description = "DynamoDB table name (TABLE_NAME)."
+  value       = aws_dynamodb_table.main.name
+}
+
+output "user_pool_id" {
+  description = "Cognito user pool id. Create users with custom:tenant_id set and add them to admin, editor or viewer."
+  value       = aws_cognito_user_pool.main.id
+}
+
+output "user_pool_client_id" {
+  description = "Cognito app client id: the JWT audience the API accepts."
+  value       = aws_cognito_user_pool_client.api.id
+}
+
+output "jwt_issuer" {
+  description = "Issuer the API's JWT authorizer trusts."
+  value       = aws_apigatewayv2_authorizer.jwt.jwt_configuration[0].issuer
+}
+
+output "alarm_topic_arn" {
+  description = "SNS topic every alarm notifies. Subscribe your pager to it."
+  value       = aws_sns_topic.alarms.arn
+}
+
+output "cursor_secret_arn" {
+  description = "Secrets Manager secret holding the cursor signing key (CURSOR_SECRET_ID)."
+  value       = aws_secretsmanager_secret.cursor_signing_key.arn
+}
+
+output "event_bus_name" {
+  description = "Custom EventBridge bus for domain events (EVENT_BUS_NAME)."
+  value       = aws_cloudwatch_event_bus.app.name
+}
+
+output "function_names" {
+  description = "Manifest function name -> deployed Lambda function name."
+  value       = { for k, f in aws_lambda_function.fn : k => f.function_name }
+}
+
+output "dlq_urls" {
+  description = "Function name -> dead-letter queue URL."
+  value       = { for k, q in aws_sqs_queue.dlq : k => q.url }
+}
+
+output "api_access_log_group" {
+  description = "CloudWatch log group of the API access log."
+  value       = aws_cloudwatch_log_group.api_access.name
+}

@@ -1,0 +1,256 @@
+# `terraform test` with mocked AWS: evaluates the whole configuration
+# against functions/manifest.json (for_each keys, route keys, IAM statements,
+# preconditions, provider-side argument validation) without credentials or
+# network. Nothing is created: every resource and data source is mocked.
+#
+# Offline, scripts/terraform_check.sh runs this from a temporary copy, with
+# providers from a local mirror. With registry access:
+#   terraform init -backend=false && terraform test -var=artifacts_dir=<dir with <name>/bootstrap.zip>
+# (make package produces that directory).
+
+mock_provider "aws" {
+  mock_data "aws_caller_identity" {
+    defaults = { account_id = "123456789012" }
+  }
+  mock_data "aws_partition" {
+    defaults = { partition = "aws" }
+  }
+  mock_data "aws_iam_policy_document" {
+    defaults = { json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}" }
+  }
+  mock_resource "aws_kms_key" {
+    defaults = { arn = "arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555", key_id = "11111111-2222-3333-4444-555555555555" }
+  }
+  mock_resource "aws_dynamodb_table" {
+    defaults = {
+      arn        = "arn:aws:dynamodb:eu-west-1:123456789012:table/ofauto-test"
+      stream_arn = "arn:aws:dynamodb:eu-west-1:123456789012:table/ofauto-test/stream/2025-01-01T00:00:00.000"
+    }
+  }
+  mock_resource "aws_secretsmanager_secret" {
+    defaults = { arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:ofauto-test/cursor-signing-key-AbCdEf" }
+  }
+  mock_resource "aws_cloudwatch_event_bus" {
+    defaults = { arn = "arn:aws:events:eu-west-1:123456789012:event-bus/ofauto-test-app" }
+  }
+  mock_resource "aws_cloudwatch_event_rule" {
+    defaults = { arn = "arn:aws:events:eu-west-1:123456789012:rule/ofauto-test-x" }
+  }
+  mock_resource "aws_cloudwatch_log_group" {
+    defaults = { arn = "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/x" }
+  }
+  mock_resource "aws_iam_role" {
+    defaults = { arn = "arn:aws:iam::123456789012:role/ofauto-test-x" }
+  }
+  mock_resource "aws_lambda_function" {
+    defaults = {
+      arn        = "arn:aws:lambda:eu-west-1:123456789012:function:ofauto-test-x"
+      invoke_arn = "arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/arn:aws:lambda:eu-west-1:123456789012:function:ofauto-test-x/invocations"
+    }
+  }
+  mock_resource "aws_sqs_queue" {
+    defaults = { arn = "arn:aws:sqs:eu-west-1:123456789012:ofauto-test-x-dlq", url = "https://sqs.eu-west-1.amazonaws.com/123456789012/ofauto-test-x-dlq" }
+  }
+  mock_resource "aws_sns_topic" {
+    defaults = { arn = "arn:aws:sns:eu-west-1:123456789012:ofauto-test-alarms" }
+  }
+  mock_resource "aws_cognito_user_pool" {
+    defaults = { id = "eu-west-1_Ab12Cd34E", arn = "arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_Ab12Cd34E" }
+  }
+  mock_resource "aws_apigatewayv2_api" {
+    defaults = { id = "a1b2c3d4e5", execution_arn = "arn:aws:execute-api:eu-west-1:123456789012:a1b2c3d4e5", api_endpoint = "https://a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com" }
+  }
+}
+
+variables {
+  aws_region  = "eu-west-1"
+  environment = "test"
+}
+
+run "manifest_wiring" {
+  command = apply
+
+  # --- Lambda ------------------------------------------------------------
+  assert {
+    condition     = join(",", sort(keys(aws_lambda_function.fn))) == join(",", sort([for f in local.manifest.functions : f.name]))
+    error_message = "every manifest function must get exactly one Lambda"
+  }
+  assert {
+    condition = alltrue([
+      for f in local.manifest.functions :
+      aws_lambda_function.fn[f.name].memory_size == f.memory_mb &&
+      aws_lambda_function.fn[f.name].timeout == f.timeout_s &&
+      aws_lambda_function.fn[f.name].runtime == "provided.al2023" &&
+      aws_lambda_function.fn[f.name].handler == "bootstrap" &&
+      aws_lambda_function.fn[f.name].architectures == tolist(["arm64"]) &&
+      aws_lambda_function.fn[f.name].function_name == "${local.manifest.service}-test-${f.name}" &&
+      aws_lambda_function.fn[f.name].tracing_config[0].mode == "Active"
+    ])
+    error_message = "Lambda settings must follow the manifest (memory, timeout) and the platform (al2023, arm64, bootstrap, X-Ray)"
+  }
+  assert {
+    condition = alltrue([
+      for k, fn in aws_lambda_function.fn :
+      fn.environment[0].variables["TABLE_NAME"] == aws_dynamodb_table.main.name &&
+      fn.environment[0].variables["CURSOR_SECRET_ID"] == aws_secretsmanager_secret.cursor_signing_key.arn &&
+      fn.environment[0].variables["OFAUTO_ENV"] == "aws" &&
+      fn.environment[0].variables["LOG_LEVEL"] == "info"
+    ])
+    error_message = "every function needs TABLE_NAME, CURSOR_SECRET_ID, OFAUTO_ENV=aws and LOG_LEVEL"
+  }
+  assert {
+    condition = alltrue([
+      for k, fn in aws_lambda_function.fn :
+      length(fn.dead_letter_config) == (local.functions[k].trigger.kind == "schedule" ? 1 : 0)
+    ])
+    error_message = "only asynchronously invoked (scheduled) functions get a Lambda DLQ"
+  }
+
+  # --- HTTP --------------------------------------------------------------
+  assert {
+    condition = alltrue([
+      for f in local.manifest.functions :
+      f.trigger.auth == "jwt"
+      ? try(aws_apigatewayv2_route.jwt[f.name].route_key, "") == (f.trigger.path == "$default" ? "$default" : "${f.trigger.method} ${f.trigger.path}")
+      : try(aws_apigatewayv2_route.public[f.name].route_key, "") == (f.trigger.path == "$default" ? "$default" : "${f.trigger.method} ${f.trigger.path}")
+      if f.trigger.kind == "http"
+    ])
+    error_message = "every http function needs its route, under the right auth"
+  }
+  assert {
+    condition = alltrue([
+      for k, r in aws_apigatewayv2_route.jwt :
+      r.authorization_type == "JWT" && r.authorizer_id == aws_apigatewayv2_authorizer.jwt.id
+    ])
+    error_message = "jwt routes must use the Cognito JWT authorizer"
+  }
+  assert {
+    condition     = length(aws_apigatewayv2_route.jwt) + length(aws_apigatewayv2_route.public) == length([for f in local.manifest.functions : f if f.trigger.kind == "http"])
+    error_message = "there must be exactly one route per http function"
+  }
+  assert {
+    condition = alltrue([
+      for k, i in aws_apigatewayv2_integration.fn :
+      i.payload_format_version == "2.0" && i.integration_type == "AWS_PROXY" && i.timeout_milliseconds <= 30000
+    ])
+    error_message = "integrations must be Lambda proxy, payload 2.0, within the 30 s limit"
+  }
+  assert {
+    condition = alltrue([
+      for f in local.manifest.functions :
+      aws_lambda_permission.api[f.name].source_arn == (
+        f.trigger.path == "$default"
+        ? "arn:aws:execute-api:eu-west-1:123456789012:a1b2c3d4e5/*/$default"
+        : "arn:aws:execute-api:eu-west-1:123456789012:a1b2c3d4e5/*/${f.trigger.method == "ANY" ? "*" : f.trigger.method}${f.trigger.path}"
+      ) && aws_lambda_permission.api[f.name].principal == "apigateway.amazonaws.com"
+      if f.trigger.kind == "http"
+    ])
+    error_message = "each invoke permission must be scoped to this API and the function's own route (e.g. .../*/GET/v1/events/{id})"
+  }
+  assert {
+    condition     = aws_apigatewayv2_authorizer.jwt.jwt_configuration[0].issuer == "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Ab12Cd34E"
+    error_message = "the authorizer must trust this stack's user pool"
+  }
+  assert {
+    condition     = aws_apigatewayv2_stage.default.name == "$default" && strcontains(aws_apigatewayv2_stage.default.access_log_settings[0].format, "$context.authorizer.error")
+    error_message = "the $default stage must write JSON access logs"
+  }
+
+  # --- Stream ------------------------------------------------------------
+  assert {
+    condition = alltrue([
+      for f in local.manifest.functions :
+      aws_lambda_event_source_mapping.stream[f.name].batch_size == f.trigger.batch_size &&
+      aws_lambda_event_source_mapping.stream[f.name].starting_position == f.trigger.starting_position &&
+      aws_lambda_event_source_mapping.stream[f.name].maximum_batching_window_in_seconds == f.trigger.maximum_batching_window_s &&
+      aws_lambda_event_source_mapping.stream[f.name].bisect_batch_on_function_error &&
+      contains(aws_lambda_event_source_mapping.stream[f.name].function_response_types, "ReportBatchItemFailures") &&
+      aws_lambda_event_source_mapping.stream[f.name].destination_config[0].on_failure[0].destination_arn == aws_sqs_queue.dlq[f.name].arn
+      if f.trigger.kind == "dynamodb_stream"
+    ])
+    error_message = "every dynamodb_stream function needs its event source mapping, per the manifest, with an SQS on-failure DLQ"
+  }
+  assert {
+    condition     = aws_dynamodb_table.main.stream_view_type == local.manifest.table.stream_view_type && aws_dynamodb_table.main.stream_enabled
+    error_message = "the table stream must follow the manifest"
+  }
+
+  # --- IAM: the manifest's permissions, on the mapped resources, no wildcards
+  assert {
+    condition = alltrue(flatten([
+      for f in local.manifest.functions : [
+        for p in f.permissions : anytrue([
+          for s in data.aws_iam_policy_document.fn[f.name].statement :
+          length(setsubtract(p.actions, s.actions)) == 0 && length(setsubtract(local.permission_resources[p.resource], s.resources)) == 0
+        ])
+      ]
+    ]))
+    error_message = "every manifest permission must appear, on its mapped resource, in the function's policy"
+  }
+  assert {
+    condition = alltrue(flatten([
+      for k, d in data.aws_iam_policy_document.fn : [
+        for s in d.statement : [for a in s.actions : a != "*" && !endswith(a, ":*")]
+      ]
+    ]))
+    error_message = "no function policy may allow wildcard actions"
+  }
+  assert {
+    condition = alltrue([
+      for f in local.manifest.functions :
+      length([
+        for st in data.aws_iam_policy_document.fn[f.name].statement : st
+        if st.sid == "DecryptViaSecretsmanager" && length(st.condition) == 1 && st.actions == toset(["kms:Decrypt"])
+      ]) == 1
+      if contains([for p in f.permissions : p.resource], "cursor_secret")
+    ])
+    error_message = "a function reading the cursor secret needs kms:Decrypt, via Secrets Manager only"
+  }
+
+  # --- Alarms ------------------------------------------------------------
+  assert {
+    condition     = join(",", sort(keys(aws_cloudwatch_metric_alarm.lambda_errors))) == join(",", sort(keys(aws_lambda_function.fn))) && join(",", sort(keys(aws_cloudwatch_metric_alarm.lambda_throttles))) == join(",", sort(keys(aws_lambda_function.fn)))
+    error_message = "every function needs an errors and a throttles alarm"
+  }
+  assert {
+    condition     = join(",", sort(keys(aws_cloudwatch_metric_alarm.dlq_messages))) == join(",", sort(keys(aws_sqs_queue.dlq))) && join(",", sort(keys(aws_cloudwatch_metric_alarm.stream_iterator_age))) == join(",", sort(keys(aws_lambda_event_source_mapping.stream)))
+    error_message = "every DLQ and every stream consumer needs its alarm"
+  }
+  assert {
+    condition = alltrue([
+      for a in concat(values(aws_cloudwatch_metric_alarm.lambda_errors), values(aws_cloudwatch_metric_alarm.dlq_messages), [aws_cloudwatch_metric_alarm.api_5xx_rate, aws_cloudwatch_metric_alarm.api_latency_p99, aws_cloudwatch_metric_alarm.dynamodb_throttles]) :
+      length(a.alarm_description) <= 1024 && strcontains(a.alarm_description, "First check")
+    ])
+    error_message = "alarm descriptions must fit CloudWatch's 1024 characters and say what to check first"
+  }
+}
+
+# Variable validation rejects configurations that would make the functions
+# fail at cold start or weaken the edge.
+run "rejects_rate_limit_tiers_without_standard_or_with_burst_below_rate" {
+  command = plan
+  variables {
+    rate_limit_tiers = "standard=50/10/1000,pro=0/5/100"
+  }
+  expect_failures = [var.rate_limit_tiers]
+}
+
+run "rejects_plain_http_cors_origin" {
+  command = plan
+  variables {
+    cors_allow_origins = ["http://app.example.com"]
+  }
+  expect_failures = [var.cors_allow_origins]
+}
+
+run "accepts_several_tiers" {
+  command = plan
+  variables {
+    rate_limit_tiers   = "standard=50/100/100000,pro=200/400/1000000"
+    cors_allow_origins = ["https://app.example.com"]
+  }
+  assert {
+    condition     = values(aws_lambda_function.fn)[0].environment[0].variables["RATE_LIMIT_TIERS"] == "standard=50/100/100000,pro=200/400/1000000" && values(aws_lambda_function.fn)[0].environment[0].variables["CORS_ALLOWED_ORIGINS"] == "https://app.example.com"
+    error_message = "edge settings must reach the functions"
+  }
+}
