@@ -1,0 +1,27 @@
+//! The OFAuto local stack: everything `make dev` and the black-box tests run against.
+//!
+//! It is a library as well as the `ofauto-local` binary so that `ofauto-token` mints tokens with
+//! exactly the key handling the gateway verifies with.
+
+pub mod apigw;
+pub mod args;
+pub mod bootstrap;
+pub mod deps;
+pub mod function_env;
+pub mod gateway;
+pub mod ids;
+pub mod jwt;
+pub mod keys;
+pub mod logs;
+pub mod manifest;
+pub mod paths;
+pub mod pool;
+pub mod process;
+pub mod report;
+pub mod routes;
+pub mod runtime_api;
+pub mod schedule;
+pub mod stack;
+pub mod stream;
+pub mod stream_event;
+mod worker;

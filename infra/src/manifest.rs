@@ -1,0 +1,253 @@
+//! The function manifest: the one list of Lambdas that Terraform and the local stack both read.
+//!
+//! Unknown fields are ignored on purpose: later work adds fields for Terraform that the local stack
+//! has no use for, and an unknown trigger kind is skipped with a warning rather than refusing to
+//! start.
+
+use serde::Deserialize;
+use std::collections::{BTreeMap, HashSet};
+use std::path::Path;
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Manifest {
+    pub table: TableDef,
+    pub functions: Vec<FunctionDef>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct TableDef {
+    pub hash_key: String,
+    #[serde(default)]
+    pub range_key: Option<String>,
+    /// Attribute name → scalar type (`S`, `N` or `B`).
+    pub attributes: BTreeMap<String, String>,
+    #[serde(default)]
+    pub global_secondary_indexes: Vec<IndexDef>,
+    #[serde(default)]
+    pub stream_view_type: Option<String>,
+    #[serde(default)]
+    pub ttl_attribute: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct IndexDef {
+    pub name: String,
+    pub hash_key: String,
+    #[serde(default)]
+    pub range_key: Option<String>,
+    #[serde(default = "projection_all")]
+    pub projection: String,
+    #[serde(default)]
+    pub non_key_attributes: Vec<String>,
+}
+
+fn projection_all() -> String {
+    "ALL".to_string()
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct FunctionDef {
+    pub name: String,
+    /// Absent for a function that only other functions invoke.
+    #[serde(default)]
+    pub trigger: Trigger,
+    pub memory_mb: u32,
+    pub timeout_s: u64,
+    /// Caps the local process pool below the stack-wide default, e.g. for a singleton consumer.
+    #[serde(default)]
+    pub local_max_concurrency: Option<usize>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Trigger {
+    Http {
+        method: String,
+        path: String,
+        #[serde(default)]
+        auth: Auth,
+    },
+    DynamodbStream {
+        #[serde(default = "default_batch_size")]
+        batch_size: usize,
+    },
+    Schedule {
+        /// Only logged: locally every schedule fires on the stack's tick.
+        #[serde(default)]
+        expression: String,
+    },
+    /// A trigger kind this version of the local stack does not emulate.
+    #[serde(other)]
+    #[default]
+    Unsupported,
+}
+
+fn default_batch_size() -> usize {
+    100
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Auth {
+    #[default]
+    None,
+    Jwt,
+}
+
+/// The catch-all route's path in the manifest, as in API Gateway.
+pub const DEFAULT_ROUTE: &str = "$default";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ManifestError {
+    #[error("cannot read manifest {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("manifest {path} is not valid: {source}")]
+    Parse {
+        path: String,
+        source: serde_json::Error,
+    },
+    #[error("manifest {path}: {message}")]
+    Invalid { path: String, message: String },
+}
+
+impl Manifest {
+    pub fn load(path: &Path) -> Result<Self, ManifestError> {
+        let shown = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| ManifestError::Read {
+            path: shown.clone(),
+            source,
+        })?;
+        let manifest: Manifest =
+            serde_json::from_str(&text).map_err(|source| ManifestError::Parse {
+                path: shown.clone(),
+                source,
+            })?;
+        manifest
+            .validate()
+            .map_err(|message| ManifestError::Invalid {
+                path: shown,
+                message,
+            })?;
+        Ok(manifest)
+    }
+
+    /// Catches what would otherwise surface as a confusing failure deep inside the stack.
+    pub fn validate(&self) -> Result<(), String> {
+        let mut names = HashSet::new();
+        let mut routes = HashSet::new();
+        for f in &self.functions {
+            let safe = !f.name.is_empty()
+                && f.name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+            if !safe {
+                return Err(format!("function name `{}` is not a binary name", f.name));
+            }
+            if !names.insert(f.name.as_str()) {
+                return Err(format!("function `{}` is listed twice", f.name));
+            }
+            if f.timeout_s == 0 {
+                return Err(format!("function `{}` has timeout_s 0", f.name));
+            }
+            if let Trigger::Http { method, path, .. } = &f.trigger {
+                if path != DEFAULT_ROUTE && !path.starts_with('/') {
+                    return Err(format!(
+                        "function `{}`: path `{path}` must start with /",
+                        f.name
+                    ));
+                }
+                let key = if path == DEFAULT_ROUTE {
+                    DEFAULT_ROUTE.to_string()
+                } else {
+                    format!("{} {path}", method.to_ascii_uppercase())
+                };
+                if !routes.insert(key.clone()) {
+                    return Err(format!("route `{key}` is claimed twice"));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub fn function(&self, name: &str) -> Option<&FunctionDef> {
+        self.functions.iter().find(|f| f.name == name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SAMPLE: &str = r#"{
+      "service": "ofauto",
+      "future_field": {"anything": true},
+      "table": {
+        "hash_key": "pk", "range_key": "sk",
+        "attributes": {"pk": "S", "sk": "S"},
+        "global_secondary_indexes": [{"name": "gsi1", "hash_key": "pk", "range_key": "sk", "projection": "ALL"}],
+        "stream_view_type": "NEW_AND_OLD_IMAGES",
+        "ttl_attribute": "expires_at"
+      },
+      "functions": [
+        {"name": "health", "trigger": {"kind": "http", "method": "GET", "path": "/health", "auth": "none"},
+         "memory_mb": 128, "timeout_s": 5, "permissions": []},
+        {"name": "agg", "trigger": {"kind": "dynamodb_stream", "batch_size": 10, "starting_position": "TRIM_HORIZON"},
+         "memory_mb": 256, "timeout_s": 30, "local_max_concurrency": 1},
+        {"name": "tick", "trigger": {"kind": "schedule", "expression": "rate(1 minute)"},
+         "memory_mb": 256, "timeout_s": 30},
+        {"name": "queue", "trigger": {"kind": "sqs", "queue": "x"}, "memory_mb": 128, "timeout_s": 5},
+        {"name": "internal", "memory_mb": 128, "timeout_s": 5}
+      ]
+    }"#;
+
+    #[test]
+    fn parses_every_trigger_kind_and_ignores_unknown_fields() {
+        let m: Manifest = serde_json::from_str(SAMPLE).unwrap();
+        m.validate().unwrap();
+        assert_eq!(
+            m.functions[0].trigger,
+            Trigger::Http {
+                method: "GET".into(),
+                path: "/health".into(),
+                auth: Auth::None
+            }
+        );
+        assert_eq!(
+            m.functions[1].trigger,
+            Trigger::DynamodbStream { batch_size: 10 }
+        );
+        assert_eq!(m.functions[1].local_max_concurrency, Some(1));
+        assert_eq!(
+            m.functions[2].trigger,
+            Trigger::Schedule {
+                expression: "rate(1 minute)".into()
+            }
+        );
+        assert_eq!(m.functions[3].trigger, Trigger::Unsupported);
+        assert_eq!(m.functions[4].trigger, Trigger::Unsupported);
+        assert_eq!(m.table.global_secondary_indexes[0].name, "gsi1");
+    }
+
+    #[test]
+    fn the_repository_manifest_loads() {
+        let path = crate::paths::repo_root().join("functions/manifest.json");
+        let m = Manifest::load(&path).unwrap();
+        assert!(m.function("health").is_some());
+    }
+
+    #[test]
+    fn rejects_names_that_are_not_binaries_and_duplicate_routes() {
+        let mut m: Manifest = serde_json::from_str(SAMPLE).unwrap();
+        m.functions[0].name = "../evil".into();
+        assert!(m.validate().is_err());
+
+        let mut m: Manifest = serde_json::from_str(SAMPLE).unwrap();
+        let mut dup = m.functions[0].clone();
+        dup.name = "health2".into();
+        m.functions.push(dup);
+        assert!(m.validate().unwrap_err().contains("GET /health"));
+    }
+}
