@@ -8,6 +8,11 @@ use std::net::SocketAddr;
 pub const CURSOR_SECRET_ID: &str = "ofauto/local/cursor-signing-key";
 pub const REGION: &str = "us-east-1";
 const DEFAULT_PATH: &str = "/usr/local/bin:/usr/bin:/bin";
+/// API.md's local default (50/s, burst 100) for every tenant, plus a `bulk` tier that tests and
+/// load runs select with the `custom:tier` claim when they need volume rather than the limit.
+pub const LOCAL_RATE_LIMIT_TIERS: &str = "standard=50/100/100000,bulk=5000/10000/100000000";
+/// Function settings Terraform also sets; the stack's own environment overrides the defaults.
+const PASSED_THROUGH: [&str; 2] = ["RATE_LIMIT_TIERS", "CORS_ALLOWED_ORIGINS"];
 
 /// The endpoints the stack's dependencies listen on.
 #[derive(Debug, Clone)]
@@ -58,8 +63,9 @@ impl FunctionEnv {
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
         .collect();
+        shared.push(("RATE_LIMIT_TIERS".into(), LOCAL_RATE_LIMIT_TIERS.into()));
         for (k, v) in host {
-            if k.starts_with("OFAUTO_") {
+            if k.starts_with("OFAUTO_") || PASSED_THROUGH.contains(&k.as_str()) {
                 shared.retain(|(existing, _)| *existing != k);
                 shared.push((k, v));
             }
@@ -138,6 +144,10 @@ mod tests {
             ("AWS_PROFILE".to_string(), "prod".to_string()),
             ("OFAUTO_RATE_LIMIT".to_string(), "5".to_string()),
             ("OFAUTO_ENV".to_string(), "test".to_string()),
+            (
+                "CORS_ALLOWED_ORIGINS".to_string(),
+                "https://a.example".to_string(),
+            ),
         ];
         let env = FunctionEnv::new(&endpoints, "ofauto", host).for_process(
             &def(),
@@ -161,6 +171,14 @@ mod tests {
             Some("http://127.0.0.1:2")
         );
         assert_eq!(lookup(&env, "TABLE_NAME"), Some("ofauto"));
+        assert_eq!(
+            lookup(&env, "CORS_ALLOWED_ORIGINS"),
+            Some("https://a.example")
+        );
+        assert_eq!(
+            lookup(&env, "RATE_LIMIT_TIERS"),
+            Some(LOCAL_RATE_LIMIT_TIERS)
+        );
         assert_eq!(lookup(&env, "CURSOR_SECRET_ID"), Some(CURSOR_SECRET_ID));
     }
 }

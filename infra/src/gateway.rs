@@ -21,12 +21,15 @@ pub const MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
 /// API Gateway's maximum integration timeout for HTTP APIs.
 const INTEGRATION_TIMEOUT: Duration = Duration::from_secs(30);
 pub const JWKS_PATH: &str = "/.well-known/jwks.json";
+pub const OPENAPI_PATH: &str = "/openapi.json";
 
 pub struct Gateway {
     pub routes: RouteTable,
     pub authorizer: Authorizer,
     pub pools: Arc<Pools>,
     pub jwks_json: String,
+    /// The committed OpenAPI document, served as the contract of what runs here.
+    pub openapi_json: Option<String>,
     pub port: u16,
 }
 
@@ -71,6 +74,11 @@ async fn dispatch(gw: &Gateway, peer: SocketAddr, req: Request, request_id: &str
     let (parts, body) = req.into_parts();
     if parts.method == Method::GET && parts.uri.path() == JWKS_PATH {
         return json_response(StatusCode::OK, gw.jwks_json.clone().into());
+    }
+    if parts.method == Method::GET && parts.uri.path() == OPENAPI_PATH {
+        if let Some(doc) = &gw.openapi_json {
+            return json_response(StatusCode::OK, doc.clone().into());
+        }
     }
     let declared = parts
         .headers

@@ -244,6 +244,7 @@ async fn run_until_stopped(
         authorizer,
         pools: pools.clone(),
         jwks_json: keys.jwks_json.clone(),
+        openapi_json: std::fs::read_to_string(crate::paths::repo_root().join("openapi.json")).ok(),
         port,
     });
     let mut gw_stop = stop_rx.clone();
