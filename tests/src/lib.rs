@@ -1,0 +1,20 @@
+//! Black-box test harness for OFAuto.
+//!
+//! The tests talk to the local stack over HTTP exactly as clients do: nothing is mocked. One stack
+//! is started per test binary (see [`stack`]); every test works in its own random tenant so tests
+//! can run in parallel against it without seeing each other's data.
+//!
+//! - [`stack`] starts `ofauto-local` on free ports and waits until it is ready.
+//! - [`tokens`] mints RS256 dev JWTs with the stack's private key, valid and deliberately broken.
+//! - [`api`] is a small HTTP client plus assertions for problem+json and the security headers.
+//! - [`fixtures`] holds tenants, event creation and list walking shared by the test files.
+
+pub mod api;
+pub mod fixtures;
+pub mod stack;
+pub mod time;
+pub mod tokens;
+
+pub use api::{Api, Problem, Resp};
+pub use fixtures::Tenant;
+pub use stack::stack;

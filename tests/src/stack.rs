@@ -1,0 +1,292 @@
+//! Starts the local stack (`ofauto-local`) once per test binary and waits until it is ready.
+//!
+//! The stack is a plain child process held in a `OnceLock`, so it does not belong to any tokio
+//! runtime: every `#[tokio::test]` has its own runtime, and each builds its own HTTP client.
+//! The child's stdin stays open for the life of the test process; the stack is started with
+//! `--exit-on-stdin-eof`, so it (and DynamoDB Local and moto under it) dies with the tests, even
+//! when the test process is killed.
+
+use std::fs;
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc;
+use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use serde::Deserialize;
+
+use crate::tokens::Minter;
+
+/// DynamoDB Local runs on a JVM and moto on Python: a cold start on a busy 2-core box is slow.
+const READY_TIMEOUT: Duration = Duration::from_secs(90);
+const READY_PREFIX: &str = "OFAUTO_READY ";
+
+/// What the stack announces on its ready line.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Endpoints {
+    pub api: String,
+    pub dynamodb: String,
+    pub moto: String,
+    pub state_dir: PathBuf,
+    pub table: String,
+}
+
+pub struct Stack {
+    pub endpoints: Endpoints,
+    /// The stack's stderr, which also carries the functions' logs.
+    pub log_path: PathBuf,
+    pub tokens: Minter,
+    // Held, never used: dropping them would close stdin (stopping the stack) or orphan it.
+    _child: Mutex<Child>,
+    _stdin: Mutex<ChildStdin>,
+}
+
+impl Stack {
+    /// Base URL of the API, without a trailing slash.
+    pub fn api_url(&self) -> &str {
+        self.endpoints.api.trim_end_matches('/')
+    }
+
+    /// The last lines of the stack's log, for failure messages.
+    pub fn log_tail(&self) -> String {
+        log_tail(&self.log_path, 80)
+    }
+}
+
+static STACK: OnceLock<Result<Stack, String>> = OnceLock::new();
+
+/// The stack for this test binary, started on first use. If it cannot start, every test fails
+/// fast with the same message (including the log tail) instead of each waiting for its own.
+pub fn stack() -> &'static Stack {
+    match STACK.get_or_init(start) {
+        Ok(stack) => stack,
+        Err(why) => panic!("{why}"),
+    }
+}
+
+/// The Cargo workspace root (the parent of this crate).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ sits inside the workspace")
+        .to_path_buf()
+}
+
+/// Where the stack binary and the function binaries live: `OFAUTO_BIN_DIR`, else
+/// `$CARGO_TARGET_DIR/debug`, else `<workspace>/target/debug`.
+pub fn bin_dir() -> PathBuf {
+    let root = workspace_root();
+    if let Some(dir) = std::env::var_os("OFAUTO_BIN_DIR").filter(|v| !v.is_empty()) {
+        return absolute(&root, PathBuf::from(dir));
+    }
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .filter(|v| !v.is_empty())
+        .map(|dir| absolute(&root, PathBuf::from(dir)))
+        .unwrap_or_else(|| root.join("target"));
+    target.join("debug")
+}
+
+fn absolute(base: &Path, path: PathBuf) -> PathBuf {
+    if path.is_absolute() {
+        path
+    } else {
+        base.join(path)
+    }
+}
+
+/// Function names from `functions/manifest.json`, to check their binaries were built.
+fn manifest_function_names(root: &Path) -> Vec<String> {
+    let Ok(raw) = fs::read_to_string(root.join("functions/manifest.json")) else {
+        return Vec::new();
+    };
+    let Ok(manifest) = serde_json::from_str::<serde_json::Value>(&raw) else {
+        return Vec::new();
+    };
+    manifest["functions"]
+        .as_array()
+        .map(|fns| {
+            fns.iter()
+                .filter_map(|f| f["name"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn start() -> Result<Stack, String> {
+    let root = workspace_root();
+    let bin_dir = bin_dir();
+    let exe = bin_dir.join(format!("ofauto-local{}", std::env::consts::EXE_SUFFIX));
+    if !exe.is_file() {
+        return Err(format!(
+            "the local stack binary {} does not exist; build the workspace first \
+             (`cargo build --workspace --bins`), or point OFAUTO_BIN_DIR at the binaries",
+            exe.display()
+        ));
+    }
+    let missing: Vec<String> = manifest_function_names(&root)
+        .into_iter()
+        .filter(|name| {
+            !bin_dir
+                .join(format!("{name}{}", std::env::consts::EXE_SUFFIX))
+                .is_file()
+        })
+        .collect();
+    if !missing.is_empty() {
+        return Err(format!(
+            "function binaries missing from {}: {}; build the workspace first \
+             (`cargo build --workspace --bins`)",
+            bin_dir.display(),
+            missing.join(", ")
+        ));
+    }
+
+    prune_old_runs();
+    let run_dir = std::env::temp_dir().join(format!(
+        "ofauto-tests-{}",
+        ulid::Ulid::new().to_string().to_lowercase()
+    ));
+    let state_dir = run_dir.join("state");
+    fs::create_dir_all(&state_dir)
+        .map_err(|e| format!("cannot create {}: {e}", state_dir.display()))?;
+    let log_path = run_dir.join("stack.log");
+    let log = fs::File::create(&log_path)
+        .map_err(|e| format!("cannot create {}: {e}", log_path.display()))?;
+
+    let mut child = Command::new(&exe)
+        .arg("--port")
+        .arg("0")
+        .arg("--state-dir")
+        .arg(&state_dir)
+        .arg("--bin-dir")
+        .arg(&bin_dir)
+        .arg("--exit-on-stdin-eof")
+        .current_dir(&root)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::from(log))
+        .spawn()
+        .map_err(|e| format!("cannot start {}: {e}", exe.display()))?;
+    let stdin = child.stdin.take().expect("stdin is piped");
+    let stdout = child.stdout.take().expect("stdout is piped");
+
+    // Read stdout on a thread: report the ready line, then keep draining so the stack never
+    // blocks on a full pipe.
+    let (ready_tx, ready_rx) = mpsc::channel::<Result<String, String>>();
+    std::thread::Builder::new()
+        .name("ofauto-local-stdout".into())
+        .spawn(move || {
+            let mut sent = false;
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if !sent {
+                    if let Some(json) = line.trim().strip_prefix(READY_PREFIX) {
+                        sent = true;
+                        let _ = ready_tx.send(Ok(json.to_owned()));
+                    }
+                }
+            }
+            if !sent {
+                let _ = ready_tx.send(Err("its stdout closed before the ready line".into()));
+            }
+        })
+        .map_err(|e| format!("cannot spawn a reader thread: {e}"))?;
+
+    let fail = |child: &mut Child, why: String| -> String {
+        let _ = child.kill();
+        let _ = child.wait();
+        format!(
+            "the local stack did not become ready: {why}\nlog: {}\n--- last lines of the log ---\n{}",
+            log_path.display(),
+            log_tail(&log_path, 80)
+        )
+    };
+
+    let started = Instant::now();
+    let ready_json = loop {
+        match ready_rx.recv_timeout(Duration::from_millis(200)) {
+            Ok(Ok(json)) => break json,
+            Ok(Err(why)) => return Err(fail(&mut child, why)),
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                return Err(fail(&mut child, "its stdout reader stopped".into()))
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            return Err(fail(&mut child, format!("it exited early with {status}")));
+        }
+        if started.elapsed() > READY_TIMEOUT {
+            return Err(fail(
+                &mut child,
+                format!("no `{READY_PREFIX}` line within {READY_TIMEOUT:?}"),
+            ));
+        }
+    };
+
+    let endpoints: Endpoints = match serde_json::from_str(&ready_json) {
+        Ok(endpoints) => endpoints,
+        Err(e) => {
+            return Err(fail(
+                &mut child,
+                format!("its ready line is not the expected JSON ({e}): {ready_json}"),
+            ))
+        }
+    };
+    let tokens = match Minter::load(&endpoints.state_dir) {
+        Ok(tokens) => tokens,
+        Err(e) => return Err(fail(&mut child, e)),
+    };
+    eprintln!(
+        "ofauto-tests: local stack ready at {} in {:.1?} (log: {})",
+        endpoints.api,
+        started.elapsed(),
+        log_path.display()
+    );
+    Ok(Stack {
+        endpoints,
+        log_path,
+        tokens,
+        _child: Mutex::new(child),
+        _stdin: Mutex::new(stdin),
+    })
+}
+
+/// Each run leaves its state dir and log behind for post-mortems; runs older than a day go.
+fn prune_old_runs() {
+    let Ok(entries) = fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    let day = Duration::from_secs(24 * 3600);
+    for entry in entries.flatten() {
+        let old_enough = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > day);
+        let ours = entry
+            .file_name()
+            .to_string_lossy()
+            .starts_with("ofauto-tests-");
+        if ours && old_enough && entry.path().is_dir() {
+            let _ = fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+/// The last `lines` lines of a log file (reading at most its last 64 KiB).
+pub fn log_tail(path: &Path, lines: usize) -> String {
+    let Ok(mut file) = fs::File::open(path) else {
+        return format!("(cannot open {})", path.display());
+    };
+    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let start = len.saturating_sub(64 * 1024);
+    if file.seek(SeekFrom::Start(start)).is_err() {
+        return String::new();
+    }
+    let mut bytes = Vec::new();
+    let _ = file.read_to_end(&mut bytes);
+    let text = String::from_utf8_lossy(&bytes);
+    let all: Vec<&str> = text.lines().collect();
+    all[all.len().saturating_sub(lines)..].join("\n")
+}

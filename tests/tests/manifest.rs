@@ -1,0 +1,229 @@
+//! `functions/manifest.json` and the crates in `functions/` must agree: the manifest is the one
+//! place a function (and its route) is declared, and Terraform and the local stack both read it.
+//! No stack needed.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ sits in the workspace")
+        .to_path_buf()
+}
+
+fn manifest_functions(root: &Path) -> Result<Vec<Value>, String> {
+    let path = root.join("functions/manifest.json");
+    let raw =
+        fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let manifest: Value =
+        serde_json::from_str(&raw).map_err(|e| format!("{} is not JSON: {e}", path.display()))?;
+    manifest["functions"]
+        .as_array()
+        .cloned()
+        .ok_or_else(|| "manifest.json has no `functions` list".to_owned())
+}
+
+/// Directories in `functions/` that hold a `Cargo.toml`.
+fn crate_dirs(root: &Path) -> Result<BTreeMap<String, PathBuf>, String> {
+    let dir = root.join("functions");
+    let entries = fs::read_dir(&dir).map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
+    Ok(entries
+        .filter_map(|entry| entry.ok())
+        .map(|entry| entry.path())
+        .filter(|path| path.join("Cargo.toml").is_file())
+        .filter_map(|path| {
+            let name = path.file_name()?.to_str()?.to_owned();
+            Some((name, path))
+        })
+        .collect())
+}
+
+/// The `name` in a Cargo.toml's `[package]` table (a minimal reader: `name = "..."`).
+fn package_name(cargo_toml: &Path) -> Option<String> {
+    let raw = fs::read_to_string(cargo_toml).ok()?;
+    let mut in_package = false;
+    for line in raw.lines() {
+        let line = line.split('#').next().unwrap_or("").trim();
+        if line.starts_with('[') {
+            in_package = line == "[package]";
+            continue;
+        }
+        if !in_package {
+            continue;
+        }
+        if let Some((key, value)) = line.split_once('=') {
+            if key.trim() == "name" {
+                let value = value.trim();
+                let unquoted = value
+                    .strip_prefix('"')
+                    .and_then(|v| v.strip_suffix('"'))
+                    .or_else(|| value.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')))?;
+                return Some(unquoted.to_owned());
+            }
+        }
+    }
+    None
+}
+
+/// Every way the manifest and the crates under `root/functions` disagree.
+fn problems(root: &Path) -> Vec<String> {
+    let functions = match manifest_functions(root) {
+        Ok(functions) => functions,
+        Err(why) => return vec![why],
+    };
+    let crates = match crate_dirs(root) {
+        Ok(crates) => crates,
+        Err(why) => return vec![why],
+    };
+    let mut problems = Vec::new();
+
+    let mut names = BTreeSet::new();
+    let mut routes = BTreeSet::new();
+    for f in &functions {
+        let Some(name) = f["name"].as_str() else {
+            problems.push(format!("a manifest entry without a string `name`: {f}"));
+            continue;
+        };
+        if !names.insert(name.to_owned()) {
+            problems.push(format!("`{name}` is in the manifest twice"));
+        }
+        let trigger = &f["trigger"];
+        if trigger["kind"] == "http" {
+            let route = format!(
+                "{} {}",
+                trigger["method"].as_str().unwrap_or_default(),
+                trigger["path"].as_str().unwrap_or_default()
+            );
+            if !routes.insert(route.clone()) {
+                problems.push(format!("route `{route}` is declared twice"));
+            }
+        }
+    }
+    for name in names.iter().filter(|n| !crates.contains_key(*n)) {
+        problems.push(format!(
+            "`{name}` is in the manifest but functions/{name} is no crate"
+        ));
+    }
+    for (dir, path) in &crates {
+        if !names.contains(dir) {
+            problems.push(format!(
+                "functions/{dir} is a crate missing from the manifest"
+            ));
+        }
+        match package_name(&path.join("Cargo.toml")) {
+            Some(name) if name == *dir => {}
+            other => problems.push(format!(
+                "functions/{dir}: the package name is {other:?}, not its directory name"
+            )),
+        }
+    }
+    problems
+}
+
+#[test]
+fn the_manifest_and_the_function_crates_agree() {
+    let root = workspace_root();
+    assert!(
+        !crate_dirs(&root).unwrap().is_empty(),
+        "functions/ holds function crates"
+    );
+    let problems = problems(&root);
+    assert!(
+        problems.is_empty(),
+        "functions/ and functions/manifest.json disagree:\n  {}",
+        problems.join("\n  ")
+    );
+}
+
+/// A scratch workspace, removed when dropped.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new() -> Self {
+        let dir = std::env::temp_dir().join(format!(
+            "ofauto-manifest-{}",
+            ulid::Ulid::new().to_string().to_lowercase()
+        ));
+        fs::create_dir_all(dir.join("functions")).unwrap();
+        Self(dir)
+    }
+
+    fn manifest(&self, functions: Value) {
+        let manifest = serde_json::json!({ "functions": functions });
+        fs::write(self.0.join("functions/manifest.json"), manifest.to_string()).unwrap();
+    }
+
+    fn krate(&self, dir: &str, package: &str) {
+        let path = self.0.join("functions").join(dir);
+        fs::create_dir_all(&path).unwrap();
+        fs::write(
+            path.join("Cargo.toml"),
+            format!("[package]\nname = \"{package}\"\nversion = \"0.1.0\"\n"),
+        )
+        .unwrap();
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+#[test]
+fn the_check_catches_each_kind_of_disagreement() {
+    let scratch = Scratch::new();
+    let http = |method: &str, path: &str| serde_json::json!({"kind": "http", "method": method, "path": path});
+    scratch.manifest(serde_json::json!([
+        {"name": "ok", "trigger": http("GET", "/a")},
+        {"name": "misnamed", "trigger": http("GET", "/b")},
+        {"name": "no-crate", "trigger": http("GET", "/a")},
+        {"name": "ok", "trigger": {"kind": "schedule"}},
+    ]));
+    scratch.krate("ok", "ok");
+    scratch.krate("misnamed", "something-else");
+    scratch.krate("unlisted", "unlisted");
+    // A directory without a Cargo.toml is not a crate.
+    fs::create_dir_all(scratch.0.join("functions/not-a-crate")).unwrap();
+
+    let problems = problems(&scratch.0);
+    let has = |needle: &str| problems.iter().any(|p| p.contains(needle));
+    assert!(has("`ok` is in the manifest twice"), "{problems:#?}");
+    assert!(has("route `GET /a` is declared twice"), "{problems:#?}");
+    assert!(has("`no-crate` is in the manifest but"), "{problems:#?}");
+    assert!(
+        has("functions/unlisted is a crate missing"),
+        "{problems:#?}"
+    );
+    assert!(has("functions/misnamed: the package name"), "{problems:#?}");
+    assert!(!has("not-a-crate"), "{problems:#?}");
+    assert_eq!(problems.len(), 5, "{problems:#?}");
+}
+
+#[test]
+fn the_check_passes_a_consistent_workspace() {
+    let scratch = Scratch::new();
+    scratch.manifest(serde_json::json!([
+        {"name": "one", "trigger": {"kind": "http", "method": "GET", "path": "/one"}},
+        {"name": "two", "trigger": {"kind": "dynamodb_stream"}},
+    ]));
+    scratch.krate("one", "one");
+    scratch.krate("two", "two");
+    assert_eq!(problems(&scratch.0), Vec::<String>::new());
+}
+
+#[test]
+fn package_name_reader_reads_the_package_table_only() {
+    let scratch = Scratch::new();
+    let path = scratch.0.join("Cargo.toml");
+    fs::write(
+        &path,
+        "[workspace]\nname = \"nope\"\n\n[package]\n# a comment\nname = \"events-get\" # trailing\nversion = \"0.1.0\"\n\n[dependencies]\nname = \"x\"\n",
+    )
+    .unwrap();
+    assert_eq!(package_name(&path).as_deref(), Some("events-get"));
+}
