@@ -171,45 +171,34 @@ async fn run_until_stopped(
         moto: moto.url.clone(),
     };
 
+    // One credentials/region setup for all three clients; only the endpoints differ.
+    let local_aws = aws_config::SdkConfig::builder()
+        .behavior_version(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new(REGION))
+        .credentials_provider(
+            aws_credential_types::provider::SharedCredentialsProvider::new(
+                aws_credential_types::Credentials::new(
+                    "local",
+                    "local",
+                    None,
+                    None,
+                    "ofauto-local",
+                ),
+            ),
+        )
+        .build();
     let ddb = aws_sdk_dynamodb::Client::from_conf(
-        aws_sdk_dynamodb::Config::builder()
-            .behavior_version(aws_sdk_dynamodb::config::BehaviorVersion::latest())
-            .region(aws_sdk_dynamodb::config::Region::new(REGION))
-            .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
-                "local",
-                "local",
-                None,
-                None,
-                "ofauto-local",
-            ))
+        aws_sdk_dynamodb::config::Builder::from(&local_aws)
             .endpoint_url(&endpoints.dynamodb)
             .build(),
     );
     let streams = aws_sdk_dynamodbstreams::Client::from_conf(
-        aws_sdk_dynamodbstreams::Config::builder()
-            .behavior_version(aws_sdk_dynamodbstreams::config::BehaviorVersion::latest())
-            .region(aws_sdk_dynamodbstreams::config::Region::new(REGION))
-            .credentials_provider(aws_sdk_dynamodbstreams::config::Credentials::new(
-                "local",
-                "local",
-                None,
-                None,
-                "ofauto-local",
-            ))
+        aws_sdk_dynamodbstreams::config::Builder::from(&local_aws)
             .endpoint_url(&endpoints.dynamodb)
             .build(),
     );
     let secrets = aws_sdk_secretsmanager::Client::from_conf(
-        aws_sdk_secretsmanager::Config::builder()
-            .behavior_version(aws_sdk_secretsmanager::config::BehaviorVersion::latest())
-            .region(aws_sdk_secretsmanager::config::Region::new(REGION))
-            .credentials_provider(aws_sdk_secretsmanager::config::Credentials::new(
-                "local",
-                "local",
-                None,
-                None,
-                "ofauto-local",
-            ))
+        aws_sdk_secretsmanager::config::Builder::from(&local_aws)
             .endpoint_url(&endpoints.moto)
             .build(),
     );

@@ -18,6 +18,7 @@ pub mod keys;
 pub mod openapi;
 pub mod repo;
 pub mod telemetry;
+pub mod wiring;
 
 pub use error::{ApiError, FieldError};
 

@@ -184,7 +184,9 @@ pub fn document() -> utoipa::openapi::OpenApi {
 
 /// The committed `openapi.json`, byte for byte.
 pub fn to_pretty_json() -> String {
-    let mut json = document().to_pretty_json().expect("the document serialises");
+    let mut json = document()
+        .to_pretty_json()
+        .expect("the document serialises");
     json.push('\n');
     json
 }
@@ -194,7 +196,9 @@ mod tests {
     use super::*;
 
     fn repo_file(name: &str) -> String {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(name);
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("..")
+            .join(name);
         std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
     }
 
