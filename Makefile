@@ -15,7 +15,7 @@ NODE_STAMP := infra/node_modules/.installed
 VENV_STAMP := infra/.venv/.installed
 LAMBDA_VENV := .venv-lambda
 
-.PHONY: help deps build dev token test lint unit integration terraform-check package openapi load bench clean
+.PHONY: help deps build dev token test lint unit integration fuzz terraform-check deny audit package openapi load clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -42,7 +42,7 @@ token: ## Print a dev JWT: make token TENANT=acme ROLE=admin|editor|viewer
 	@$(CARGO) build --quiet -p ofauto-local --bin ofauto-token
 	@./target/debug/ofauto-token --state-dir .local --tenant "$(TENANT)" --role "$(ROLE)"
 
-test: lint unit integration terraform-check ## Everything CI runs
+test: lint unit integration terraform-check deny ## Everything CI runs
 	@echo "make test: all checks passed"
 
 lint: ## rustfmt and clippy, warnings are errors
@@ -57,6 +57,12 @@ integration: deps build ## Black-box tests over HTTP against a local stack they 
 
 terraform-check: ## terraform fmt, checkov (offline) and the HCL structure tests
 	bash scripts/terraform_check.sh
+
+deny: ## cargo-deny licence, ban and source policy (deny.toml), offline; installs cargo-deny into .tools once
+	bash scripts/cargo_deny.sh
+
+audit: ## cargo-deny RustSec advisories check (needs the advisory database from GitHub)
+	bash scripts/cargo_deny.sh audit
 
 package: ## Build arm64 Lambda zips with cargo-lambda into target/lambda/<name>/bootstrap.zip
 	rustup target add aarch64-unknown-linux-gnu
