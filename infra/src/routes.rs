@@ -82,7 +82,8 @@ impl RouteTable {
         let best = self
             .routes
             .iter()
-            .filter(|r| r.method == "ANY" || r.method.eq_ignore_ascii_case(method))
+            // HTTP methods are case-sensitive: `post` is not `POST` and falls to `$default`.
+            .filter(|r| r.method == "ANY" || r.method == method)
             .filter_map(|r| match_segments(&r.segments, &parts).map(|params| (r, params)))
             .max_by(|(a, _), (b, _)| specificity(a).cmp(&specificity(b)));
         match best {

@@ -44,6 +44,8 @@ pub enum ApiError {
     PayloadTooLarge { limit_bytes: usize },
     #[error("rate limited")]
     RateLimited { retry_after: u64 },
+    #[error("a request with this idempotency key is still in progress")]
+    IdempotencyInProgress,
     #[error("idempotency key reused with a different request")]
     IdempotencyKeyReused,
     #[error("dependency unavailable: {0}")]
@@ -76,7 +78,7 @@ impl ApiError {
             ApiError::Forbidden(_) => 403,
             ApiError::NotFound => 404,
             ApiError::MethodNotAllowed { .. } => 405,
-            ApiError::Conflict(_) => 409,
+            ApiError::Conflict(_) | ApiError::IdempotencyInProgress => 409,
             ApiError::PayloadTooLarge { .. } => 413,
             ApiError::IdempotencyKeyReused => 422,
             ApiError::RateLimited { .. } => 429,
@@ -90,6 +92,7 @@ impl ApiError {
         match self {
             ApiError::Unavailable(_) => Some(5),
             ApiError::RateLimited { retry_after } => Some(*retry_after),
+            ApiError::IdempotencyInProgress => Some(1),
             _ => None,
         }
     }
@@ -136,6 +139,13 @@ impl ApiError {
                 None,
             ),
             ApiError::Conflict(why) => ("conflict", "Conflict", why.clone(), None),
+            ApiError::IdempotencyInProgress => (
+                "conflict",
+                "Conflict",
+                "A request with this Idempotency-Key is still in progress; retry shortly."
+                    .to_string(),
+                None,
+            ),
             ApiError::PayloadTooLarge { limit_bytes } => (
                 "payload-too-large",
                 "Payload too large",

@@ -210,7 +210,8 @@ where
     F: Fn(Request) -> Fut,
     Fut: Future<Output = HttpResult>,
 {
-    let method = request.method().as_str().to_owned();
+    // Routing may be lenient about case; the policies below must not be.
+    let method = request.method().as_str().to_ascii_uppercase();
     if let Some(origin) = header(&request, "origin") {
         let allowed = edge.cors.allows(&origin);
         if cors::is_mutation(&method) && !allowed {

@@ -22,6 +22,19 @@ pub struct Api {
     base: String,
     token: Option<String>,
     retry_rate_limited: bool,
+    /// Sends even while another test holds the stack exclusively (see [`exclusive`]).
+    bypass_gate: bool,
+}
+
+/// Every request a test sends through [`Api`] holds this gate shared, for that one request.
+static GATE: tokio::sync::RwLock<()> = tokio::sync::RwLock::const_new(());
+
+/// Holds the stack for one test alone: waits for the requests other tests have in flight, then
+/// holds theirs back until the guard is dropped. Only for measurements that need the whole
+/// machine (a burst that must outrun a rate limit on 2 cores); keep the section short, and send
+/// from it with [`Api::exclusive`] clients. (tokio's lock works across the tests' runtimes.)
+pub async fn exclusive() -> tokio::sync::RwLockWriteGuard<'static, ()> {
+    GATE.write().await
 }
 
 /// How often a rate-limited (429) request is retried before the 429 is returned as is.
@@ -49,6 +62,7 @@ impl Api {
             base: stack().api_url().to_owned(),
             token,
             retry_rate_limited: true,
+            bypass_gate: false,
         }
     }
 
@@ -58,6 +72,35 @@ impl Api {
     pub fn without_rate_limit_retries(mut self) -> Self {
         self.retry_rate_limited = false;
         self
+    }
+
+    /// A client that sends while [`exclusive`] is held (by its own test, presumably).
+    pub fn exclusive(mut self) -> Self {
+        self.bypass_gate = true;
+        self
+    }
+
+    /// The underlying client, for requests the helpers below cannot express (header values that
+    /// are not UTF-8, for one). It sends no `Authorization` by itself: see [`Api::token`].
+    pub fn client(&self) -> &reqwest::Client {
+        &self.client
+    }
+
+    /// The bearer token this client sends, if any.
+    pub fn token(&self) -> Option<&str> {
+        self.token.as_deref()
+    }
+
+    /// `POST` a JSON body with extra headers (an `Idempotency-Key`, an `Origin`).
+    pub async fn post_json_with(&self, path: &str, body: &Value, headers: &[(&str, &str)]) -> Resp {
+        let bytes = serde_json::to_vec(body).expect("serialising a JSON body");
+        self.send(
+            Method::POST,
+            self.url(path),
+            Some((bytes, "application/json")),
+            headers,
+        )
+        .await
     }
 
     /// The full URL for `path` (which may carry its own query string, sent as is).
@@ -85,7 +128,7 @@ impl Api {
         extra_headers: &[(&str, &str)],
     ) -> Resp {
         let mut attempt = 0;
-        let response = loop {
+        let (response, gate) = loop {
             let mut request = self.client.request(method.clone(), &url);
             if let Some(token) = &self.token {
                 request = request.header("authorization", format!("Bearer {token}"));
@@ -98,6 +141,11 @@ impl Api {
                     .header("content-type", *content_type)
                     .body(bytes.clone());
             }
+            let gate = if self.bypass_gate {
+                None
+            } else {
+                Some(GATE.read().await)
+            };
             let response = request
                 .send()
                 .await
@@ -107,8 +155,9 @@ impl Api {
                 || !self.retry_rate_limited
                 || attempt > RATE_LIMIT_RETRIES
             {
-                break response;
+                break (response, gate);
             }
+            drop(gate);
             let wait = response
                 .headers()
                 .get("retry-after")
@@ -119,19 +168,9 @@ impl Api {
             eprintln!("{method} {url}: 429, retrying in {wait}s (attempt {attempt})");
             tokio::time::sleep(Duration::from_secs(wait)).await;
         };
-        let status = response.status().as_u16();
-        let headers = response.headers().clone();
-        let bytes = response
-            .bytes()
-            .await
-            .unwrap_or_else(|e| panic!("{method} {url}: reading the body failed: {e}"));
-        Resp {
-            method,
-            url,
-            status,
-            headers,
-            body: String::from_utf8_lossy(&bytes).into_owned(),
-        }
+        let resp = Resp::read(method, url, response).await;
+        drop(gate);
+        resp
     }
 
     pub async fn get(&self, path: &str) -> Resp {
@@ -211,6 +250,23 @@ fn truncate(s: &str, max: usize) -> &str {
 }
 
 impl Resp {
+    /// Reads a response eagerly (for requests built on [`Api::client`] directly).
+    pub async fn read(method: Method, url: String, response: reqwest::Response) -> Self {
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let bytes = response
+            .bytes()
+            .await
+            .unwrap_or_else(|e| panic!("{method} {url}: reading the body failed: {e}"));
+        Resp {
+            method,
+            url,
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }

@@ -56,6 +56,16 @@ impl Tenant {
     pub fn admin(&self) -> Api {
         self.api("admin")
     }
+
+    /// An `Api` for `role` in the `bulk` rate-limit tier: for seeding and checking volume, where
+    /// the standard limit is not what the test is about. The counters are still this tenant's.
+    pub fn bulk(&self, role: &str) -> Api {
+        Api::with_token(
+            stack()
+                .tokens
+                .token_with_tier(&self.id, role, crate::tokens::BULK_TIER),
+        )
+    }
 }
 
 /// The fields of an event, exactly.

@@ -8,9 +8,13 @@
 //! - [`tokens`] mints RS256 dev JWTs with the stack's private key, valid and deliberately broken.
 //! - [`api`] is a small HTTP client plus assertions for problem+json and the security headers.
 //! - [`fixtures`] holds tenants, event creation and list walking shared by the test files.
+//! - [`raw`] speaks HTTP/1.1 by hand, for requests a client library refuses to send.
+//! - [`dynamo`] writes straight to DynamoDB Local, to stage states the API cannot produce.
 
 pub mod api;
+pub mod dynamo;
 pub mod fixtures;
+pub mod raw;
 pub mod stack;
 pub mod time;
 pub mod tokens;

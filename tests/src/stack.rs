@@ -161,6 +161,13 @@ fn start() -> Result<Stack, String> {
         .arg("--bin-dir")
         .arg(&bin_dir)
         .arg("--exit-on-stdin-eof")
+        // More processes per function than the default 4, so bursts reach the rate limit even
+        // though each debug-build invocation waits on DynamoDB Local.
+        .arg("--max-concurrency")
+        .arg("8")
+        // The stack's tiers plus `burst`, whose small window a 200-request burst overruns however
+        // slowly this machine serves it, so the rate-limit test never depends on throughput.
+        .env("RATE_LIMIT_TIERS", crate::tokens::TEST_TIERS)
         .current_dir(&root)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

@@ -10,6 +10,15 @@ use serde_json::{json, Map, Value};
 
 pub const ISSUER: &str = "ofauto-local";
 pub const AUDIENCE: &str = "ofauto-api";
+/// The claim that selects a tenant's rate-limit tier (set by the identity provider).
+pub const TIER_CLAIM: &str = "custom:tier";
+/// The local stack's high-volume tier (`RATE_LIMIT_TIERS` in infra): for tests that need volume
+/// rather than the limit itself.
+/// A tier whose 2 s window admits only 20 requests; see `TEST_TIERS`.
+pub const BURST_TIER: &str = "burst";
+/// What the test stack runs with: the local stack's own tiers and `burst`.
+pub const TEST_TIERS: &str = "standard=50/100/100000,bulk=5000/10000/100000000,burst=10/20/100000";
+pub const BULK_TIER: &str = "bulk";
 
 pub struct Minter {
     key: EncodingKey,
@@ -33,6 +42,10 @@ pub struct TokenSpec {
     pub groups: Option<Vec<String>>,
     /// `None` uses the stack's key id.
     pub kid: Option<String>,
+    /// `None` leaves the `custom:tier` claim out (the standard rate-limit tier applies).
+    pub tier: Option<String>,
+    /// Further claims, added last (so they may also replace one of the above).
+    pub extra: Vec<(String, Value)>,
 }
 
 impl TokenSpec {
@@ -49,6 +62,8 @@ impl TokenSpec {
             tenant: Some(tenant.to_owned()),
             groups: Some(vec![role.to_owned()]),
             kid: None,
+            tier: None,
+            extra: Vec::new(),
         }
     }
 
@@ -65,6 +80,12 @@ impl TokenSpec {
         }
         if let Some(groups) = &self.groups {
             claims.insert("cognito:groups".into(), json!(groups));
+        }
+        if let Some(tier) = &self.tier {
+            claims.insert(TIER_CLAIM.into(), json!(tier));
+        }
+        for (name, value) in &self.extra {
+            claims.insert(name.clone(), value.clone());
         }
         Value::Object(claims)
     }
@@ -104,9 +125,29 @@ impl Minter {
         jsonwebtoken::encode(&header, &spec.claims(), &self.key).expect("signing a dev JWT")
     }
 
+    /// Signs exactly these claims (RS256, the stack's key id): for shapes [`TokenSpec`] cannot
+    /// express, such as a token without `exp`.
+    pub fn mint_claims(&self, claims: &Value) -> String {
+        let mut header = Header::new(Algorithm::RS256);
+        header.kid = Some(self.kid.clone());
+        jsonwebtoken::encode(&header, claims, &self.key).expect("signing a dev JWT")
+    }
+
+    /// The claims of a valid token for `tenant` holding `role`, to edit before [`Minter::mint_claims`].
+    pub fn claims(&self, tenant: &str, role: &str) -> Value {
+        TokenSpec::new(tenant, role).claims()
+    }
+
     /// A valid token for `tenant` with one role.
     pub fn token(&self, tenant: &str, role: &str) -> String {
         self.mint(&TokenSpec::new(tenant, role))
+    }
+
+    /// A valid token for `tenant` with one role, in the rate-limit tier `tier`.
+    pub fn token_with_tier(&self, tenant: &str, role: &str, tier: &str) -> String {
+        let mut spec = TokenSpec::new(tenant, role);
+        spec.tier = Some(tier.to_owned());
+        self.mint(&spec)
     }
 
     /// A valid token for `tenant` holding several roles (or none).

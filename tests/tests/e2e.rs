@@ -1,15 +1,15 @@
 //! End-to-end tests of the Event Service through the local stack, over HTTP, as clients call it.
 //!
-//! One binary, so one stack: each area is a module in its own file. Every test uses its own random
-//! tenant(s), so they run in parallel against the shared stack.
+//! One binary, so one stack: each area is a module in its own file (the security suite is a
+//! directory, `security/`, one file per attack surface). Every test uses its own random tenant(s),
+//! so they run in parallel against the shared stack.
 //!
 //! Needs the workspace binaries (`ofauto-local` and every function in `functions/manifest.json`)
 //! built first: `cargo build --workspace --bins`.
 
 mod analytics;
-mod auth;
 mod events;
-mod isolation;
 mod pagination;
 mod routing;
+mod security;
 mod validation;

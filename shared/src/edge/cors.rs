@@ -96,9 +96,13 @@ impl CorsPolicy {
     }
 }
 
-/// Methods that change state; these are refused from a foreign origin.
+/// Anything but a safe method may change state, whatever its spelling; such requests are
+/// refused from a foreign origin.
 pub fn is_mutation(method: &str) -> bool {
-    matches!(method, "POST" | "PUT" | "PATCH" | "DELETE")
+    !matches!(
+        method.to_ascii_uppercase().as_str(),
+        "GET" | "HEAD" | "OPTIONS"
+    )
 }
 
 #[cfg(test)]
@@ -120,6 +124,16 @@ mod tests {
             "http://localhost:",
         ] {
             assert!(!policy.allows(denied), "{denied}");
+        }
+    }
+
+    #[test]
+    fn every_unsafe_method_is_a_mutation_in_any_case() {
+        for method in ["POST", "post", "Put", "PATCH", "delete", "PURGE"] {
+            assert!(is_mutation(method), "{method}");
+        }
+        for method in ["GET", "get", "HEAD", "OPTIONS"] {
+            assert!(!is_mutation(method), "{method}");
         }
     }
 

@@ -25,6 +25,11 @@ pub const HEADER: &str = "idempotency-key";
 pub const RECORD_TTL: TimeDelta = TimeDelta::hours(24);
 const MAX_KEY_LEN: usize = 255;
 const IN_PROGRESS: &str = "in_progress";
+/// How long a duplicate waits for the first request's answer before giving up with 409. Short,
+/// so a waiting duplicate never runs into its own Lambda timeout (and never bills for long).
+const MAX_WAIT: TimeDelta = TimeDelta::seconds(3);
+/// Time kept back from the invocation deadline to answer 409 properly.
+const DEADLINE_MARGIN: TimeDelta = TimeDelta::seconds(2);
 const COMPLETED: &str = "completed";
 
 /// 1–255 printable ASCII characters.
@@ -102,6 +107,7 @@ impl IdempotencyStore {
         lease_until: DateTime<Utc>,
     ) -> Result<Begin, ApiError> {
         let sort_key = format!("{route}#{}", hex(&Sha256::digest(key.0.as_bytes())));
+        let give_up_at = (Utc::now() + MAX_WAIT).min(lease_until - DEADLINE_MARGIN);
         loop {
             let now = Utc::now();
             match self
@@ -121,11 +127,9 @@ impl IdempotencyStore {
                     if optional_string(&existing, "status") == Some(COMPLETED) {
                         return stored_response(&existing).map(Begin::Replay);
                     }
-                    // Another invocation holds the lease: wait for its answer, or its lease.
-                    if Utc::now() >= lease_until {
-                        return Err(ApiError::Conflict(
-                            "A request with this Idempotency-Key is still in progress.".into(),
-                        ));
+                    // Another invocation holds the lease: wait briefly for its answer.
+                    if Utc::now() >= give_up_at {
+                        return Err(ApiError::IdempotencyInProgress);
                     }
                     tokio::time::sleep(Duration::from_millis(100)).await;
                 }

@@ -1,4 +1,7 @@
-//! Tenants never see or touch each other's data: ids, cursors, lists and analytics.
+//! Broken object-level authorisation (OWASP API1): tenants never see or touch each other's data,
+//! whatever ids, cursors, idempotency keys or tenant names they send. Every key is built from the
+//! token's tenant, so another tenant's object is simply not there: 404, exactly like a missing
+//! one, and a 400 for another tenant's cursor.
 
 use std::time::Duration;
 
@@ -24,30 +27,49 @@ async fn a_with_events() -> (Tenant, Vec<Value>) {
     (a, events)
 }
 
-#[tokio::test]
-async fn another_tenants_event_is_404_exactly_like_a_missing_one() {
-    let (a, events) = a_with_events().await;
-    let b = Tenant::new();
-    let b_api = b.editor();
-    let missing = b_api
-        .get(&format!("/v1/events/{}", ulid::Ulid::new()))
+/// The 404 a tenant gets for an id nobody created.
+async fn missing_problem(api: &Api) -> Value {
+    api.get(&format!("/v1/events/{}", ulid::Ulid::new()))
         .await
         .problem(404, "not-found")
-        .body;
+        .body
+}
+
+#[tokio::test]
+async fn reading_another_tenants_event_is_404_exactly_like_a_missing_one() {
+    let (a, events) = a_with_events().await;
+    let b = Tenant::new();
+    let missing = missing_problem(&b.viewer()).await;
     for event in &events {
         let path = format!("/v1/events/{}", event["id"].as_str().unwrap());
         for api in [b.viewer(), b.editor(), b.admin()] {
             let resp = api.get(&path).await;
             let problem = resp.problem(404, "not-found");
             assert_eq!(problem.body, missing, "indistinguishable from a missing id");
+            assert!(
+                !resp.body.contains("secret.a") && !resp.body.contains(&a.id),
+                "{resp}"
+            );
         }
-        let problem = b_api.delete(&path).await.problem(404, "not-found");
-        assert_eq!(problem.body, missing);
+    }
+}
+
+#[tokio::test]
+async fn deleting_another_tenants_event_is_404_and_leaves_it() {
+    let (a, events) = a_with_events().await;
+    let b = Tenant::new();
+    let missing = missing_problem(&b.editor()).await;
+    for event in &events {
+        let path = format!("/v1/events/{}", event["id"].as_str().unwrap());
+        for api in [b.editor(), b.admin()] {
+            let problem = api.delete(&path).await.problem(404, "not-found");
+            assert_eq!(problem.body, missing, "indistinguishable from a missing id");
+        }
         // A still has it, untouched.
         assert_eq!(a.viewer().get(&path).await.ok_json(200), *event);
     }
     assert_eq!(list_all(&a.viewer(), &[], 100).await.len(), events.len());
-    assert_no_events(&b_api).await;
+    assert_no_events(&b.editor()).await;
 }
 
 #[tokio::test]
@@ -256,4 +278,91 @@ async fn tenant_ids_differing_only_in_case_are_different_tenants() {
     lower.viewer().get(&path).await.problem(404, "not-found");
     lower.editor().delete(&path).await.problem(404, "not-found");
     assert_eq!(list_all(&upper.viewer(), &[], 100).await, vec![event]);
+}
+
+/// A cursor is the last id plus a MAC over tenant and query. B takes its own valid cursor and
+/// points it at one of A's events: the MAC no longer matches, so it is refused, not followed.
+#[tokio::test]
+async fn a_cursor_pointed_at_another_tenants_event_is_rejected() {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine;
+
+    let (_, a_events) = a_with_events().await;
+    let b = Tenant::new();
+    create_events(&b.editor(), &vec![json!({"type": "shared.name"}); 3]).await;
+    let b_cursor = list_page(&b.viewer(), &[("limit", "1")])
+        .await
+        .next_cursor
+        .expect("B has a next page");
+    let (_, mac) = b_cursor.split_once('.').expect("a cursor is position.mac");
+    for event in &a_events {
+        let position = URL_SAFE_NO_PAD.encode(event["id"].as_str().unwrap());
+        let forged = format!("{position}.{mac}");
+        let resp = b
+            .viewer()
+            .get_query("/v1/events", &[("limit", "1"), ("cursor", &forged)])
+            .await;
+        resp.invalid_cursor();
+        assert!(!resp.body.contains("secret.a"), "{resp}");
+    }
+}
+
+/// B cannot pick one of A's event ids for its own create, so it can never overwrite A's event or
+/// make one that collides with it.
+#[tokio::test]
+async fn choosing_another_tenants_event_id_on_create_is_refused() {
+    let (a, a_events) = a_with_events().await;
+    let b = Tenant::new();
+    for event in &a_events {
+        let resp = b
+            .editor()
+            .post_json(
+                "/v1/events",
+                &json!({"type": "overwrite", "id": event["id"], "properties": {"owner": "b"}}),
+            )
+            .await;
+        resp.validation_failed(&["id"]);
+    }
+    assert_no_events(&b.editor()).await;
+    let mut listed = list_all(&a.viewer(), &[], 100).await;
+    let mut expected = a_events.clone();
+    ofauto_tests::fixtures::sort_newest_first(&mut listed);
+    ofauto_tests::fixtures::sort_newest_first(&mut expected);
+    assert_eq!(listed, expected, "A's events are unchanged");
+}
+
+/// Idempotency records live in the caller's partition: B sending A's key, with A's very body,
+/// gets its own new event, never a replay of A's answer (which would hand B A's event).
+#[tokio::test]
+async fn an_idempotency_key_never_replays_another_tenants_answer() {
+    let a = Tenant::new();
+    let b = Tenant::new();
+    let key = format!("shared-key-{}", ulid::Ulid::new());
+    let body = json!({"type": "idem.shared", "properties": {"n": 1}});
+    let a_resp = a
+        .editor()
+        .post_json_with("/v1/events", &body, &[("idempotency-key", &key)])
+        .await;
+    let a_event = ofauto_tests::fixtures::created(&a_resp);
+    let b_resp = b
+        .editor()
+        .post_json_with("/v1/events", &body, &[("idempotency-key", &key)])
+        .await;
+    let b_event = ofauto_tests::fixtures::created(&b_resp);
+    assert!(b_resp.header("idempotency-replayed").is_none(), "{b_resp}");
+    assert_ne!(a_event["id"], b_event["id"], "B got A's event back");
+    assert_eq!(list_all(&b.viewer(), &[], 100).await, vec![b_event.clone()]);
+    assert_eq!(list_all(&a.viewer(), &[], 100).await, vec![a_event.clone()]);
+
+    // And a different body under A's key is not a 422 for B: B's keys are B's own.
+    let c = Tenant::new();
+    let resp = c
+        .editor()
+        .post_json_with(
+            "/v1/events",
+            &json!({"type": "idem.other"}),
+            &[("idempotency-key", &key)],
+        )
+        .await;
+    ofauto_tests::fixtures::created(&resp);
 }
