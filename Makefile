@@ -15,7 +15,7 @@ NODE_STAMP := infra/node_modules/.installed
 VENV_STAMP := infra/.venv/.installed
 LAMBDA_VENV := .venv-lambda
 
-.PHONY: help deps build dev token test lint unit integration fuzz terraform-check deny audit package openapi load clean
+.PHONY: help deps build dev token test lint unit integration fuzz terraform-check deny audit package openapi load bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -42,7 +42,7 @@ token: ## Print a dev JWT: make token TENANT=acme ROLE=admin|editor|viewer
 	@$(CARGO) build --quiet -p ofauto-local --bin ofauto-token
 	@./target/debug/ofauto-token --state-dir .local --tenant "$(TENANT)" --role "$(ROLE)"
 
-test: lint unit integration terraform-check deny ## Everything CI runs
+test: lint unit integration fuzz terraform-check deny ## Everything CI runs
 	@echo "make test: all checks passed"
 
 lint: ## rustfmt and clippy, warnings are errors
@@ -54,6 +54,9 @@ unit: ## Unit tests beside the code
 
 integration: deps build ## Black-box tests over HTTP against a local stack they start on free ports
 	$(CARGO) test -p ofauto-tests --no-fail-fast
+
+fuzz: deps build ## schemathesis on a local stack (free port): every operation, seeded, about a minute
+	bash scripts/schemathesis.sh
 
 terraform-check: ## terraform fmt, checkov (offline) and the HCL structure tests
 	bash scripts/terraform_check.sh
@@ -72,6 +75,10 @@ package: ## Build arm64 Lambda zips with cargo-lambda into target/lambda/<name>/
 load: ## Goose load test against a running `make dev` (loopback only; bounded: 8 users x 100 requests, 90 s watchdog)
 	@TOKEN=$$($(MAKE) --no-print-directory token TENANT=load-test ROLE=editor); \
 	cd load && OFAUTO_TOKEN="$$TOKEN" OFAUTO_API="http://127.0.0.1:$(PORT)" $(CARGO) run --release --quiet -- --report-file ../target/load-report.html
+
+bench: deps ## Latency, cold-start and memory medians on a local stack of release binaries
+	$(CARGO) build --release --workspace --bins
+	$(PYTHON) scripts/bench.py --bin-dir target/release
 
 openapi: ## Regenerate openapi.json from the Rust types (a unit test fails when it is stale)
 	$(CARGO) run --quiet -p shared --example openapi > openapi.json

@@ -52,6 +52,7 @@ pub struct EventListParams {
     #[param(minimum = 1, maximum = 100, default = 25)]
     limit: Option<u16>,
     /// `next_cursor` from the previous page of the same query.
+    #[param(min_length = 1)]
     cursor: Option<String>,
 }
 
@@ -68,6 +69,21 @@ pub struct AnalyticsParams {
     granularity: Option<Granularity>,
     #[param(pattern = "^[a-z][a-z0-9_.:-]*$", min_length = 1, max_length = 64)]
     r#type: Option<String>,
+}
+
+#[derive(IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(dead_code)]
+pub struct IdempotencyHeader {
+    /// 1-255 printable ASCII characters; replays the first response for 24 h.
+    #[param(
+        rename = "Idempotency-Key",
+        nullable = false,
+        min_length = 1,
+        max_length = 255,
+        pattern = "^[ -~]+$"
+    )]
+    idempotency_key: Option<String>,
 }
 
 #[derive(IntoParams)]
@@ -89,7 +105,7 @@ pub mod routes {
     pub fn health() {}
 
     #[utoipa::path(post, path = "/v1/events", tag = "events", request_body = NewEventBody,
-        params(("Idempotency-Key" = Option<String>, Header, description = "1-255 printable ASCII characters; replays the first response for 24 h")),
+        params(IdempotencyHeader),
         responses(
             (status = 201, description = "Created", body = Event,
                 headers(("Location" = String, description = "/v1/events/{id}"))),

@@ -13,6 +13,7 @@ usage: ofauto-token --tenant ID --role admin|editor|viewer [options]
   --no-tenant          omit custom:tenant_id (to exercise the 403 path)
   --role ROLE          a cognito:groups entry; repeat for several
   --sub SUB            the subject (default local-user)
+  --tier NAME          the custom:tier claim, a rate-limit tier (e.g. bulk); omitted by default
   --state-dir DIR      where the dev key pair lives (default .local in the repository)
   --ttl-seconds N      lifetime (default 3600; negative mints an expired token)
 
@@ -25,6 +26,7 @@ struct Options {
     tenant: Option<String>,
     roles: Vec<String>,
     sub: String,
+    tier: Option<String>,
     state_dir: PathBuf,
     ttl_seconds: i64,
 }
@@ -34,6 +36,7 @@ fn parse() -> Result<Option<Options>, String> {
     let mut no_tenant = false;
     let mut roles = Vec::new();
     let mut sub = "local-user".to_string();
+    let mut tier = None;
     let mut state_dir = None;
     let mut ttl_seconds = 3600;
     let mut r = ArgReader::new(std::env::args().skip(1));
@@ -53,6 +56,7 @@ fn parse() -> Result<Option<Options>, String> {
                 roles.push(role);
             }
             "sub" => sub = r.value(&mut flag)?,
+            "tier" => tier = Some(r.value(&mut flag)?),
             "state-dir" => state_dir = Some(PathBuf::from(r.value(&mut flag)?)),
             "ttl-seconds" => ttl_seconds = r.parsed(&mut flag)?,
             "help" => return Ok(None),
@@ -71,6 +75,7 @@ fn parse() -> Result<Option<Options>, String> {
         tenant,
         roles,
         sub,
+        tier,
         state_dir: ofauto_local::paths::resolve(state_dir.as_deref(), ".local"),
         ttl_seconds,
     }))
@@ -109,6 +114,9 @@ fn main() -> ExitCode {
     });
     if let Some(tenant) = opts.tenant {
         claims["custom:tenant_id"] = json!(tenant);
+    }
+    if let Some(tier) = opts.tier {
+        claims["custom:tier"] = json!(tier);
     }
     match ofauto_local::keys::sign(&keys, &claims) {
         Ok(token) => {

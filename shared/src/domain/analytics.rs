@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, DurationRound, TimeDelta, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use serde::Serialize;
 
 use super::event::EventType;
@@ -41,9 +41,12 @@ impl Granularity {
         }
     }
 
-    /// Start of the bucket holding `at` (UTC hours and days).
+    /// Start of the bucket holding `at` (UTC hours and days). In whole seconds, not
+    /// `duration_trunc`: that works in i64 nanoseconds, gives up after 2262-04-11, and its fallback
+    /// left buckets unaligned.
     pub fn bucket_start(self, at: DateTime<Utc>) -> DateTime<Utc> {
-        at.duration_trunc(self.step()).unwrap_or(at)
+        let step = self.step().num_seconds();
+        DateTime::from_timestamp(at.timestamp().div_euclid(step) * step, 0).unwrap_or(at)
     }
 
     /// A short tag used in storage keys.
@@ -247,6 +250,52 @@ mod tests {
                 "2026-01-02T00:00:00Z",
                 "2026-01-02T01:00:00Z"
             ]
+        );
+    }
+
+    #[test]
+    fn buckets_align_in_any_year_and_across_a_leap_second() {
+        let starts = |pairs: &[(&str, &str)]| -> Vec<String> {
+            parse(pairs)
+                .unwrap()
+                .bucket_starts()
+                .into_iter()
+                .map(format_bucket)
+                .collect()
+        };
+        assert_eq!(
+            starts(&[
+                ("from", "3000-01-01T00:30:00Z"),
+                ("to", "3000-01-01T02:00:00Z")
+            ]),
+            [
+                "3000-01-01T00:00:00Z",
+                "3000-01-01T01:00:00Z",
+                "3000-01-01T02:00:00Z"
+            ]
+        );
+        assert_eq!(
+            starts(&[
+                ("from", "9999-12-30T12:00:00.5Z"),
+                ("to", "9999-12-31T23:59:59.999Z"),
+                ("granularity", "day"),
+            ]),
+            ["9999-12-30T00:00:00Z", "9999-12-31T00:00:00Z"]
+        );
+        assert_eq!(
+            starts(&[
+                ("from", "2016-12-31T23:59:60Z"),
+                ("to", "2017-01-01T01:00:00Z")
+            ]),
+            ["2017-01-01T00:00:00Z", "2017-01-01T01:00:00Z"]
+        );
+        assert_eq!(
+            Granularity::Hour.bucket_start(
+                DateTime::parse_from_rfc3339("2016-12-31T23:59:60Z")
+                    .unwrap()
+                    .with_timezone(&Utc)
+            ),
+            DateTime::parse_from_rfc3339("2016-12-31T23:00:00Z").unwrap()
         );
     }
 

@@ -1,7 +1,7 @@
 //! Wire timestamps. Everything is UTC with millisecond precision, because event ids are ULIDs
 //! whose time part is milliseconds: keeping the two in step makes `from`/`to` bounds exact.
 
-use chrono::{DateTime, DurationRound, SecondsFormat, TimeDelta, Utc};
+use chrono::{DateTime, SecondsFormat, TimeDelta, Timelike, Utc};
 use serde::{Serialize, Serializer};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -22,7 +22,10 @@ impl Timestamp {
 
     /// Truncates to the millisecond; callers that need sub-millisecond bounds round explicitly.
     pub fn from_datetime(at: DateTime<Utc>) -> Self {
-        Self(at.duration_trunc(TimeDelta::milliseconds(1)).unwrap_or(at))
+        let at = without_leap_second(at);
+        // Not `duration_trunc`: it works in i64 nanoseconds and gives up after 2262-04-11.
+        let millis_only = at.nanosecond() / NANOS_PER_MILLI * NANOS_PER_MILLI;
+        Self(at.with_nanosecond(millis_only).unwrap_or(at))
     }
 
     pub fn parse(raw: &str) -> Result<Self, TimestampError> {
@@ -38,7 +41,7 @@ impl Timestamp {
     /// microseconds never admits an event that happened before it.
     pub fn parse_ceil(raw: &str) -> Result<Self, TimestampError> {
         let parsed = DateTime::parse_from_rfc3339(raw).map_err(|_| TimestampError::NotRfc3339)?;
-        let utc = parsed.with_timezone(&Utc);
+        let utc = without_leap_second(parsed.with_timezone(&Utc));
         if utc.timestamp_millis() < 0 {
             return Err(TimestampError::BeforeEpoch);
         }
@@ -73,6 +76,20 @@ impl Timestamp {
     }
 }
 
+const NANOS_PER_MILLI: u32 = 1_000_000;
+const NANOS_PER_SEC: u32 = 1_000_000_000;
+
+/// RFC 3339 allows a leap second (`23:59:60`), which chrono keeps as second 59 with a nanosecond
+/// field past one billion: nothing downstream (bucket starts, millisecond bounds, the id's time
+/// part) expects that. It reads as the first second of the next minute, as Unix time counts it.
+fn without_leap_second(at: DateTime<Utc>) -> DateTime<Utc> {
+    let nanos = at.nanosecond();
+    if nanos < NANOS_PER_SEC {
+        return at;
+    }
+    DateTime::from_timestamp(at.timestamp() + 1, nanos - NANOS_PER_SEC).unwrap_or(at)
+}
+
 impl Serialize for Timestamp {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(&self.to_rfc3339())
@@ -95,6 +112,25 @@ mod tests {
         assert_eq!(ts.to_rfc3339(), "2026-01-02T03:04:05.124Z");
         let exact = Timestamp::parse_ceil("2026-01-02T03:04:05.123Z").unwrap();
         assert_eq!(exact.to_rfc3339(), "2026-01-02T03:04:05.123Z");
+    }
+
+    #[test]
+    fn a_leap_second_reads_as_the_next_minute() {
+        let ts = Timestamp::parse("2016-12-31T23:59:60.5Z").unwrap();
+        assert_eq!(ts.to_rfc3339(), "2017-01-01T00:00:00.500Z");
+        assert_eq!(ts.millis(), 1_483_228_800_500);
+        let ceil = Timestamp::parse_ceil("2016-12-31T23:59:60Z").unwrap();
+        assert_eq!(ceil.to_rfc3339(), "2017-01-01T00:00:00.000Z");
+    }
+
+    #[test]
+    fn truncates_beyond_the_nanosecond_range_too() {
+        // i64 nanoseconds end in 2262; RFC 3339 years go to 9999.
+        let ts = Timestamp::parse("9999-12-31T23:59:59.9999999Z").unwrap();
+        assert_eq!(ts.to_rfc3339(), "9999-12-31T23:59:59.999Z");
+        assert_eq!(ts.datetime().nanosecond(), 999_000_000);
+        let ceil = Timestamp::parse_ceil("3000-01-01T00:00:00.0001Z").unwrap();
+        assert_eq!(ceil.to_rfc3339(), "3000-01-01T00:00:00.001Z");
     }
 
     #[test]
