@@ -1,5 +1,5 @@
-//! What Terraform would have created before the functions run: the table from the manifest and the
-//! cursor signing secret.
+//! What Terraform would have created before the functions run: the table from the manifest, the
+//! cursor signing secret and the functions' dead-letter queues.
 
 use crate::manifest::TableDef;
 use aws_sdk_dynamodb::types::{
@@ -130,4 +130,22 @@ pub async fn create_secret(
             )
         })?;
     Ok(())
+}
+
+/// Creates a queue and returns its URL, as Terraform's `aws_sqs_queue` would.
+pub async fn create_queue(client: &aws_sdk_sqs::Client, name: &str) -> Result<String, BoxError> {
+    let out = client
+        .create_queue()
+        .queue_name(name)
+        .send()
+        .await
+        .map_err(|e| {
+            format!(
+                "CreateQueue {name}: {}",
+                aws_sdk_sqs::error::DisplayErrorContext(e)
+            )
+        })?;
+    Ok(out
+        .queue_url
+        .ok_or_else(|| format!("CreateQueue {name}: no queue URL in the answer"))?)
 }

@@ -3,6 +3,7 @@
 //! the configuration a function really gets in AWS.
 
 use crate::manifest::FunctionDef;
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 
 pub const CURSOR_SECRET_ID: &str = "ofauto/local/cursor-signing-key";
@@ -25,6 +26,8 @@ pub struct Endpoints {
 #[derive(Debug, Clone)]
 pub struct FunctionEnv {
     shared: Vec<(String, String)>,
+    /// Function name to its dead-letter queue's URL, for the functions Terraform gives one.
+    dead_letter_queues: BTreeMap<String, String>,
 }
 
 impl FunctionEnv {
@@ -70,7 +73,16 @@ impl FunctionEnv {
                 shared.push((k, v));
             }
         }
-        Self { shared }
+        Self {
+            shared,
+            dead_letter_queues: BTreeMap::new(),
+        }
+    }
+
+    /// `DEAD_LETTER_QUEUE_URL` for each function named here, as Terraform sets it.
+    pub fn with_dead_letter_queues(mut self, queues: BTreeMap<String, String>) -> Self {
+        self.dead_letter_queues = queues;
+        self
     }
 
     /// The full environment for one process of `def`, talking to its own Runtime API.
@@ -97,6 +109,9 @@ impl FunctionEnv {
             .into_iter()
             .map(|(k, v)| (k.to_string(), v)),
         );
+        if let Some(url) = self.dead_letter_queues.get(&def.name) {
+            env.push(("DEAD_LETTER_QUEUE_URL".into(), url.clone()));
+        }
         env
     }
 }

@@ -11,6 +11,9 @@ use std::collections::{BTreeMap, HashMap};
 pub const DEFAULT_ISSUER: &str = "ofauto-local";
 pub const DEFAULT_AUDIENCE: &str = "ofauto-api";
 
+/// Why a token was refused. The Display text can quote the token itself (an unknown `kid`, a
+/// header that is not JSON), so it is attacker-controlled: log it as a Debug field
+/// (`reason = ?e.to_string()`), never spliced into a message, and never send it to the client.
 #[derive(Debug, thiserror::Error)]
 pub enum AuthError {
     #[error("no bearer token")]

@@ -21,8 +21,10 @@ fn main() -> ExitCode {
             "info,aws_smithy_runtime=warn,aws_config=warn,hyper=warn,tower_http=warn",
         )
     });
+    // Plain text, readable next to the functions' JSON lines. Untrusted text is only ever logged
+    // as a Debug field (escaped), and the writer keeps each event on one line regardless.
     tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
+        .with_writer(ofauto_local::logs::stderr_one_line)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_env_filter(filter)
         .with_target(false)

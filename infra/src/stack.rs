@@ -27,6 +27,11 @@ usage: ofauto-local [options]
                          a function's local_max_concurrency overrides it)
   --stream-poll-ms N     stream GetRecords interval (default 250)
   --tick-seconds N       schedule tick for `schedule` functions (default 60)
+  --header-timeout-secs N
+                         seconds a client has to send a request's headers (also the keep-alive
+                         idle time); the gateway closes the connection past it (default 10)
+  --body-timeout-secs N  seconds a client has to send an admitted request's body; the gateway
+                         answers 408 past it (default 30)
   --exit-on-stdin-eof    also shut down when stdin closes
   --help
 
@@ -45,6 +50,7 @@ pub struct Options {
     pub stream_poll: Duration,
     pub tick: Duration,
     pub exit_on_stdin_eof: bool,
+    pub gateway_timeouts: crate::gateway::Timeouts,
 }
 
 /// `None` means `--help` was asked for.
@@ -69,6 +75,8 @@ pub fn parse_options(
     let mut stream_poll_ms: u64 = 250;
     let mut tick_seconds: f64 = 60.0;
     let mut exit_on_stdin_eof = false;
+    let mut header_timeout_secs = crate::gateway::DEFAULT_HEADER_TIMEOUT.as_secs_f64();
+    let mut body_timeout_secs = crate::gateway::DEFAULT_BODY_TIMEOUT.as_secs_f64();
 
     let mut r = ArgReader::new(args);
     while let Some(flag) = r.next_flag() {
@@ -82,6 +90,8 @@ pub fn parse_options(
             "max-concurrency" => max_concurrency = r.parsed(&mut flag)?,
             "stream-poll-ms" => stream_poll_ms = r.parsed(&mut flag)?,
             "tick-seconds" => tick_seconds = r.parsed(&mut flag)?,
+            "header-timeout-secs" => header_timeout_secs = r.parsed(&mut flag)?,
+            "body-timeout-secs" => body_timeout_secs = r.parsed(&mut flag)?,
             "exit-on-stdin-eof" => {
                 r.switch(&flag)?;
                 exit_on_stdin_eof = true;
@@ -93,8 +103,15 @@ pub fn parse_options(
     if max_concurrency == 0 {
         return Err("--max-concurrency must be at least 1".into());
     }
-    if !(tick_seconds.is_finite() && tick_seconds > 0.0) {
-        return Err("--tick-seconds must be positive".into());
+    for (name, value) in [
+        ("tick-seconds", tick_seconds),
+        ("header-timeout-secs", header_timeout_secs),
+        ("body-timeout-secs", body_timeout_secs),
+    ] {
+        // Also bounds them: a duration of a billion years would panic.
+        if !(value.is_finite() && value > 0.0 && value < 1e9) {
+            return Err(format!("--{name} must be positive"));
+        }
     }
     let root = crate::paths::repo_root();
     let bin_dir = match bin_dir {
@@ -116,6 +133,10 @@ pub fn parse_options(
         stream_poll: Duration::from_millis(stream_poll_ms.max(1)),
         tick: Duration::from_secs_f64(tick_seconds),
         exit_on_stdin_eof,
+        gateway_timeouts: crate::gateway::Timeouts {
+            header: Duration::from_secs_f64(header_timeout_secs),
+            body: Duration::from_secs_f64(body_timeout_secs),
+        },
     }))
 }
 
@@ -202,14 +223,32 @@ async fn run_until_stopped(
             .endpoint_url(&endpoints.moto)
             .build(),
     );
+    let sqs = aws_sdk_sqs::Client::from_conf(
+        aws_sdk_sqs::config::Builder::from(&local_aws)
+            .endpoint_url(&endpoints.moto)
+            .build(),
+    );
     crate::bootstrap::create_table(&ddb, &opts.table_name, &manifest.table).await?;
     crate::bootstrap::create_secret(&secrets, CURSOR_SECRET_ID).await?;
-    tracing::info!(table = %opts.table_name, "table and cursor secret created");
+    // As in Terraform: every stream consumer and scheduled function has its own DLQ.
+    let mut dead_letter_queues = std::collections::BTreeMap::new();
+    for f in manifest.functions.iter().filter(|f| {
+        matches!(
+            f.trigger,
+            Trigger::DynamodbStream { .. } | Trigger::Schedule { .. }
+        )
+    }) {
+        let name = format!("{}-{}-dlq", opts.table_name, f.name);
+        let url = crate::bootstrap::create_queue(&sqs, &name).await?;
+        dead_letter_queues.insert(f.name.clone(), url);
+    }
+    tracing::info!(table = %opts.table_name, "table, cursor secret and dead-letter queues created");
 
     // vars() would panic on a variable that is not UTF-8; such a variable cannot matter here.
     let host_env = std::env::vars_os()
         .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)));
-    let env = FunctionEnv::new(&endpoints, &opts.table_name, host_env);
+    let env = FunctionEnv::new(&endpoints, &opts.table_name, host_env)
+        .with_dead_letter_queues(dead_letter_queues.clone());
     let pools = Arc::new(Pools::new(
         &manifest,
         PoolConfig {
@@ -235,6 +274,7 @@ async fn run_until_stopped(
         jwks_json: keys.jwks_json.clone(),
         openapi_json: std::fs::read_to_string(crate::paths::repo_root().join("openapi.json")).ok(),
         port,
+        timeouts: opts.gateway_timeouts,
     });
     let mut gw_stop = stop_rx.clone();
     let gateway_task = tokio::spawn(crate::gateway::serve(listener, gateway, async move {
@@ -280,6 +320,7 @@ async fn run_until_stopped(
         &endpoints,
         &state_dir,
         &opts.table_name,
+        &dead_letter_queues,
     );
 
     let mut stopping = stop_rx.clone();
@@ -295,7 +336,13 @@ async fn run_until_stopped(
     Ok(())
 }
 
-fn announce_ready(api: &str, endpoints: &Endpoints, state_dir: &std::path::Path, table: &str) {
+fn announce_ready(
+    api: &str,
+    endpoints: &Endpoints,
+    state_dir: &std::path::Path,
+    table: &str,
+    dead_letter_queues: &std::collections::BTreeMap<String, String>,
+) {
     use std::io::Write;
     let line = serde_json::json!({
         "api": api,
@@ -303,6 +350,7 @@ fn announce_ready(api: &str, endpoints: &Endpoints, state_dir: &std::path::Path,
         "moto": endpoints.moto,
         "state_dir": state_dir.display().to_string(),
         "table": table,
+        "dead_letter_queues": dead_letter_queues,
     });
     tracing::info!("ready: gateway at {api}");
     let mut out = std::io::stdout().lock();
@@ -371,6 +419,28 @@ mod tests {
         assert!(o.state_dir.ends_with(".local"));
         assert!(o.manifest.ends_with("functions/manifest.json"));
         assert!(!o.exit_on_stdin_eof);
+        assert_eq!(o.gateway_timeouts, crate::gateway::Timeouts::default());
+        assert_eq!(o.gateway_timeouts.header, Duration::from_secs(10));
+        assert_eq!(o.gateway_timeouts.body, Duration::from_secs(30));
+    }
+
+    #[test]
+    fn gateway_timeouts() {
+        let o = parse(
+            &["--header-timeout-secs", "2", "--body-timeout-secs=0.5"],
+            &[],
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(o.gateway_timeouts.header, Duration::from_secs(2));
+        assert_eq!(o.gateway_timeouts.body, Duration::from_millis(500));
+        for bad in ["0", "-1", "NaN", "inf", "1e300", "x"] {
+            assert!(
+                parse(&["--header-timeout-secs", bad], &[]).is_err(),
+                "{bad}"
+            );
+            assert!(parse(&["--body-timeout-secs", bad], &[]).is_err(), "{bad}");
+        }
     }
 
     #[test]

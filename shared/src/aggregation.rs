@@ -4,8 +4,13 @@
 //! so counter writes scale with distinct buckets, not with events. Exactly-once comes from a
 //! marker per stream record written in the same transaction as the counters it moved: a
 //! redelivered record finds its marker and is skipped, however the retried batch is cut.
+//!
+//! A counter item itemises at most [`MAX_TYPES_PER_BUCKET`] event types; the events of any
+//! further type in that bucket are counted in its `other` total. Without that bound, one tenant
+//! sending thousands of distinct types grows a counter item past DynamoDB's 400 KB item limit, and
+//! the failing write would stall the stream shard that every tenant shares.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use aws_lambda_events::event::dynamodb::EventRecord;
 use chrono::{DateTime, Utc};
@@ -17,6 +22,13 @@ use crate::keys;
 
 /// DynamoDB's limit on items in one TransactWriteItems call.
 pub const MAX_TRANSACTION_ITEMS: usize = 100;
+
+/// How many distinct event types one counter item (tenant, granularity, bucket) names.
+///
+/// A type costs about 90 bytes on the item (attribute name of up to 66 bytes plus its number), so
+/// a full item stays near 90 KB: a quarter of DynamoDB's item limit, and one read unit per 4 KB.
+/// Product analytics tools cap distinct event names for the same reason.
+pub const MAX_TYPES_PER_BUCKET: u32 = 1000;
 
 /// One event entering (+1) or leaving (-1) the counters.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,7 +69,7 @@ impl CounterChange {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct CounterKey {
     pub tenant: TenantId,
     pub granularity: Granularity,
@@ -104,6 +116,50 @@ impl Chunk {
     /// One marker per change plus one update per counter item.
     pub fn item_count(&self) -> usize {
         self.changes.len() + self.deltas.len()
+    }
+}
+
+/// What a counter item holds, as far as one write needs to know before it lands.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CounterState {
+    /// Distinct types the item itemises, as recorded on it.
+    pub itemised_types: u32,
+    /// Which of the types this write touches the item already itemises.
+    pub present: BTreeSet<String>,
+}
+
+/// Where one chunk's deltas for one counter item go.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CounterWrite {
+    /// Deltas for types the item itemises, or starts itemising with this write.
+    pub itemised: BTreeMap<String, i64>,
+    /// Types this write starts itemising.
+    pub admitted: u32,
+    /// The delta for the item's `other` count.
+    pub other: i64,
+}
+
+impl CounterWrite {
+    /// A type is either itemised on the item or counted in `other`, never both, and admission is
+    /// one-way: a type is admitted on its first event while there is room, and once the item is
+    /// full every new type goes to `other` for good. So a removal of a type the item does not
+    /// itemise must be taken from `other`, where its insert was counted.
+    pub fn plan(state: &CounterState, deltas: &BTreeMap<String, i64>, cap: u32) -> Self {
+        let mut write = Self::default();
+        for (ty, &delta) in deltas {
+            if delta == 0 {
+                continue;
+            }
+            if state.present.contains(ty) {
+                write.itemised.insert(ty.clone(), delta);
+            } else if delta > 0 && state.itemised_types.saturating_add(write.admitted) < cap {
+                write.admitted += 1;
+                write.itemised.insert(ty.clone(), delta);
+            } else {
+                write.other += delta;
+            }
+        }
+        write
     }
 }
 
@@ -167,6 +223,52 @@ mod tests {
         assert!(chunks.iter().all(|c| c.item_count() <= 20));
         let total: usize = chunks.iter().map(|c| c.changes.len()).sum();
         assert_eq!(total, 100);
+    }
+
+    fn deltas(pairs: &[(&str, i64)]) -> BTreeMap<String, i64> {
+        pairs.iter().map(|(t, d)| (t.to_string(), *d)).collect()
+    }
+
+    #[test]
+    fn new_types_are_itemised_while_there_is_room() {
+        let state = CounterState {
+            itemised_types: 1,
+            present: ["a".to_string()].into(),
+        };
+        let write = CounterWrite::plan(&state, &deltas(&[("a", 2), ("b", 1), ("c", 3)]), 2);
+        assert_eq!(write.itemised, deltas(&[("a", 2), ("b", 1)]));
+        assert_eq!(
+            write.admitted, 1,
+            "only one more type fits under a cap of 2"
+        );
+        assert_eq!(write.other, 3);
+    }
+
+    #[test]
+    fn a_full_item_sends_every_new_type_to_other_but_keeps_counting_known_ones() {
+        let state = CounterState {
+            itemised_types: 2,
+            present: ["a".to_string()].into(),
+        };
+        let write = CounterWrite::plan(&state, &deltas(&[("a", 1), ("x", 4), ("y", -1)]), 2);
+        assert_eq!(write.itemised, deltas(&[("a", 1)]));
+        assert_eq!(write.admitted, 0);
+        assert_eq!(
+            write.other, 3,
+            "x adds 4 to other, the removal of a y takes 1 back"
+        );
+    }
+
+    #[test]
+    fn removals_never_admit_a_type_and_zero_deltas_write_nothing() {
+        let write = CounterWrite::plan(
+            &CounterState::default(),
+            &deltas(&[("gone", -1), ("flat", 0)]),
+            10,
+        );
+        assert!(write.itemised.is_empty());
+        assert_eq!(write.admitted, 0);
+        assert_eq!(write.other, -1);
     }
 
     #[test]

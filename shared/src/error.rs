@@ -8,6 +8,11 @@ use serde::Serialize;
 /// Where problem `type` URIs live; each slug is documented in the README.
 pub const PROBLEM_BASE: &str = "https://ofauto.dev/problems/";
 
+/// The most `errors` entries one problem lists. Without a cap the answer grew with the request:
+/// a 64 KiB body of 3,800 unknown fields drew a 158 KB answer, one entry each. Twenty is more
+/// than any honest form has wrong at once; `detail` says how many there were in all.
+pub const MAX_PROBLEM_ERRORS: usize = 20;
+
 /// One rejected input, named the way the client sent it (a JSON field or a query parameter).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct FieldError {
@@ -180,6 +185,7 @@ impl ApiError {
                 None,
             ),
         };
+        let (detail, errors) = cap_errors(detail, errors);
         Problem {
             type_uri: format!("{PROBLEM_BASE}{slug}"),
             title,
@@ -187,6 +193,26 @@ impl ApiError {
             detail,
             errors,
         }
+    }
+}
+
+/// Here, where every problem is built, rather than in each parser: no new parser or error kind
+/// can bring the amplifier back.
+fn cap_errors(
+    detail: String,
+    errors: Option<Vec<FieldError>>,
+) -> (String, Option<Vec<FieldError>>) {
+    match errors {
+        Some(mut errors) if errors.len() > MAX_PROBLEM_ERRORS => {
+            let total = errors.len();
+            errors.truncate(MAX_PROBLEM_ERRORS);
+            let detail = format!(
+                "{} (first {MAX_PROBLEM_ERRORS} of {total}).",
+                detail.strip_suffix('.').unwrap_or(&detail)
+            );
+            (detail, Some(errors))
+        }
+        errors => (detail, errors),
     }
 }
 
@@ -221,6 +247,47 @@ mod tests {
             .map(|e| e.field)
             .collect();
         assert_eq!(fields, ["type", "source"]);
+    }
+
+    fn unknown_fields(n: usize) -> Vec<FieldError> {
+        (0..n)
+            .map(|i| FieldError::new(format!("f{i:04}"), "unknown field"))
+            .collect()
+    }
+
+    #[test]
+    fn validation_lists_at_most_the_cap_and_says_how_many_there_were() {
+        let problem = ApiError::Validation(unknown_fields(3800)).to_problem("r");
+        let errors = problem.errors.unwrap();
+        assert_eq!(errors.len(), MAX_PROBLEM_ERRORS);
+        assert_eq!(errors[0].field, "f0000");
+        assert_eq!(errors[MAX_PROBLEM_ERRORS - 1].field, "f0019");
+        assert_eq!(
+            problem.detail,
+            "One or more fields are invalid; see `errors` (first 20 of 3800)."
+        );
+    }
+
+    #[test]
+    fn up_to_the_cap_every_error_is_listed_as_before() {
+        for n in [1, MAX_PROBLEM_ERRORS] {
+            let problem = ApiError::Validation(unknown_fields(n)).to_problem("r");
+            assert_eq!(problem.errors.unwrap().len(), n);
+            assert_eq!(
+                problem.detail,
+                "One or more fields are invalid; see `errors`."
+            );
+        }
+    }
+
+    #[test]
+    fn a_capped_problem_stays_small() {
+        let long_names: Vec<_> = (0..5000)
+            .map(|i| FieldError::new(format!("field-{i:05}"), "unknown field"))
+            .collect();
+        let problem = ApiError::Validation(long_names).to_problem("r");
+        let body = serde_json::to_string(&problem).unwrap();
+        assert!(body.len() < 2048, "{} bytes", body.len());
     }
 
     #[test]

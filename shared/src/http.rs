@@ -279,8 +279,10 @@ where
         .and_then(|c| chrono::DateTime::from_timestamp_millis(i64::try_from(c.deadline).ok()?))
         .unwrap_or_else(|| chrono::Utc::now() + chrono::TimeDelta::seconds(30));
     let route = request.route_key().unwrap_or_default();
+    // `begin` authorises the caller for the route before it looks the key up; the handler
+    // checks again, for requests that carry no key.
     match store
-        .begin(caller.tenant(), &route, &key, &hash, lease_until)
+        .begin(&caller, &route, &key, &hash, lease_until)
         .await?
     {
         Begin::Replay(stored) => Ok(replay(stored)),
@@ -407,6 +409,39 @@ mod tests {
         );
         assert_eq!(response.headers()["x-frame-options"], "DENY");
         assert_eq!(response.headers()["cache-control"], "no-store");
+    }
+
+    /// A viewer sending an editor's `Idempotency-Key` is refused by the edge itself: neither the
+    /// store (unreachable here, which would be a 503) nor the handler is reached.
+    #[tokio::test]
+    async fn an_idempotent_route_authorises_before_any_replay() {
+        use crate::domain::tenant::Permission;
+        use crate::edge::cors::CorsPolicy;
+        use crate::testing::{request, unreachable_dynamodb};
+        use std::sync::atomic::{AtomicUsize, Ordering};
+
+        let edge = Edge {
+            cors: CorsPolicy::parse("").unwrap(),
+            rate_limiter: None,
+            idempotency: Some(IdempotencyStore::new(
+                unreachable_dynamodb(),
+                "ofauto",
+                Permission::Write,
+            )),
+        };
+        let calls = AtomicUsize::new(0);
+        let handler = |_request: Request| {
+            calls.fetch_add(1, Ordering::SeqCst);
+            async { Ok(no_content()) }
+        };
+        for groups in ["[viewer]", "[]", "[ops,editor]"] {
+            let mut req = request("POST", Some("t1"), groups, r#"{"type":"a"}"#);
+            req.headers_mut()
+                .insert(idempotency::HEADER, HeaderValue::from_static("k"));
+            let (outcome, _) = guarded(&edge, req, &handler).await;
+            assert_eq!(outcome.unwrap_err().status(), 403, "{groups}");
+        }
+        assert_eq!(calls.load(Ordering::SeqCst), 0);
     }
 
     #[test]

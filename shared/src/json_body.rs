@@ -42,7 +42,8 @@ impl JsonObject {
         self.fields.remove(name).filter(|v| !v.is_null())
     }
 
-    /// Every field nobody took is unknown; each becomes its own error entry.
+    /// Every field nobody took is unknown; each becomes its own error entry, after the known
+    /// fields' errors, so that the cap on a problem's `errors` never hides a real mistake.
     pub fn finish(self, mut errors: Vec<FieldError>) -> Result<(), ApiError> {
         let mut unknown: Vec<_> = self.fields.into_iter().map(|(name, _)| name).collect();
         unknown.sort();

@@ -56,6 +56,13 @@ pub fn type_from_counter_attribute(attribute: &str) -> Option<&str> {
     attribute.strip_prefix("c:")
 }
 
+/// A counter item's count of events whose type it does not itemise. Type attributes carry the
+/// `c:` prefix, so no event type can collide with it.
+pub const COUNTER_OTHER_ATTRIBUTE: &str = "other";
+/// How many types a counter item itemises, kept on the item so a write can tell whether one more
+/// fits without reading every attribute.
+pub const COUNTER_TYPES_ATTRIBUTE: &str = "types";
+
 /// Markers that record which stream records the aggregator has applied.
 pub fn applied_records_partition(tenant: &TenantId) -> String {
     format!("{}AGGREC", tenant_prefix(tenant))

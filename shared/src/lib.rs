@@ -9,6 +9,7 @@ pub mod aggregation;
 pub mod aws;
 pub mod config;
 pub mod cursor;
+pub mod dead_letters;
 pub mod domain;
 pub mod edge;
 pub mod error;

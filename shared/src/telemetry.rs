@@ -39,6 +39,33 @@ pub fn request_line(request_id: &str, tenant: &str, route: &str, status: u16, la
     );
 }
 
+/// One EMF count for the running function, e.g. records parked on its dead-letter queue. The
+/// alarm on it pages whoever must look at the queue; zero counts are not worth a log line.
+pub fn count(metric: &str, value: usize) {
+    if value > 0 {
+        println!("{}", count_document(metric, value, now_millis()));
+    }
+}
+
+fn count_document(metric: &str, value: usize, timestamp_ms: i64) -> serde_json::Value {
+    let function = std::env::var("AWS_LAMBDA_FUNCTION_NAME").unwrap_or_default();
+    let mut document = json!({
+        "_aws": {
+            "Timestamp": timestamp_ms,
+            "CloudWatchMetrics": [{
+                "Namespace": METRICS_NAMESPACE,
+                "Dimensions": [["function"]],
+                "Metrics": [{"Name": metric, "Unit": "Count"}]
+            }]
+        },
+        "level": "INFO",
+        "message": "metric",
+        "function": function,
+    });
+    document[metric] = json!(value);
+    document
+}
+
 fn now_millis() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
@@ -105,5 +132,15 @@ mod tests {
         assert_eq!(doc["status"], 200);
         assert_eq!(doc["tenant"], "acme");
         assert_eq!(doc["latency"], 12.0);
+    }
+
+    #[test]
+    fn a_count_is_an_emf_metric_named_after_its_value() {
+        let doc = count_document("poison_records", 2, 1_700_000_000_000);
+        assert_eq!(doc["poison_records"], 2);
+        let declared = &doc["_aws"]["CloudWatchMetrics"][0];
+        assert_eq!(declared["Metrics"][0]["Name"], "poison_records");
+        assert_eq!(declared["Namespace"], METRICS_NAMESPACE);
+        assert_eq!(doc["_aws"]["Timestamp"], 1_700_000_000_000_i64);
     }
 }

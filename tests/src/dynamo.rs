@@ -7,18 +7,42 @@ use sha2::{Digest, Sha256};
 
 use crate::stack::stack;
 
-/// `PutItem` through DynamoDB's JSON protocol. DynamoDB Local (run with `-sharedDb`) does not
-/// verify signatures, but it does insist on a SigV4-shaped `Authorization` header.
+/// `PutItem` through DynamoDB's JSON protocol.
 pub async fn put_item(item: Value) {
+    let table = &stack().endpoints.table;
+    call("PutItem", json!({"TableName": table, "Item": item})).await;
+}
+
+/// `BatchWriteItem` of up to 25 items: they reach the table's stream together, so the stream
+/// consumer sees them in one batch.
+pub async fn put_items(items: Vec<Value>) {
+    assert!(items.len() <= 25, "BatchWriteItem takes at most 25 items");
+    let table = stack().endpoints.table.clone();
+    let requests: Vec<Value> = items
+        .into_iter()
+        .map(|item| json!({"PutRequest": {"Item": item}}))
+        .collect();
+    let answer = call("BatchWriteItem", json!({"RequestItems": {table: requests}})).await;
+    let unprocessed = answer["UnprocessedItems"]
+        .as_object()
+        .map_or(0, |m| m.len());
+    assert_eq!(
+        unprocessed, 0,
+        "BatchWriteItem left items unprocessed: {answer}"
+    );
+}
+
+/// One DynamoDB JSON-protocol call. DynamoDB Local (run with `-sharedDb`) does not verify
+/// signatures, but it does insist on a SigV4-shaped `Authorization` header.
+async fn call(operation: &str, body: Value) -> Value {
     let endpoints = &stack().endpoints;
     let client = reqwest::Client::builder()
         .no_proxy()
         .build()
         .expect("building an HTTP client");
-    let body = json!({"TableName": endpoints.table, "Item": item});
     let response = client
         .post(&endpoints.dynamodb)
-        .header("x-amz-target", "DynamoDB_20120810.PutItem")
+        .header("x-amz-target", format!("DynamoDB_20120810.{operation}"))
         .header("content-type", "application/x-amz-json-1.0")
         .header("x-amz-date", "20250101T000000Z")
         .header(
@@ -29,10 +53,11 @@ pub async fn put_item(item: Value) {
         .body(body.to_string())
         .send()
         .await
-        .unwrap_or_else(|e| panic!("PutItem to {}: {e}", endpoints.dynamodb));
+        .unwrap_or_else(|e| panic!("{operation} to {}: {e}", endpoints.dynamodb));
     let status = response.status();
     let text = response.text().await.unwrap_or_default();
-    assert!(status.is_success(), "PutItem failed: {status} {text}");
+    assert!(status.is_success(), "{operation} failed: {status} {text}");
+    serde_json::from_str(&text).unwrap_or(Value::Null)
 }
 
 /// Lower-case hex SHA-256.

@@ -10,10 +10,12 @@
 //! - [`fixtures`] holds tenants, event creation and list walking shared by the test files.
 //! - [`raw`] speaks HTTP/1.1 by hand, for requests a client library refuses to send.
 //! - [`dynamo`] writes straight to DynamoDB Local, to stage states the API cannot produce.
+//! - [`queues`] peeks at the SQS queues on moto: the dead-letter queues, for one.
 
 pub mod api;
 pub mod dynamo;
 pub mod fixtures;
+pub mod queues;
 pub mod raw;
 pub mod stack;
 pub mod time;

@@ -21,6 +21,11 @@ use crate::tokens::Minter;
 /// DynamoDB Local runs on a JVM and moto on Python: a cold start on a busy 2-core box is slow.
 const READY_TIMEOUT: Duration = Duration::from_secs(90);
 const READY_PREFIX: &str = "OFAUTO_READY ";
+/// The gateway's header read timeout in the test stack (`--header-timeout-secs`): its default.
+pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+/// The gateway's body timeout in the test stack (`--body-timeout-secs`): shorter than the 30 s
+/// default so that the slow-body test is quick, still far above what any other test needs.
+pub const BODY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// What the stack announces on its ready line.
 #[derive(Debug, Clone, Deserialize)]
@@ -30,6 +35,9 @@ pub struct Endpoints {
     pub moto: String,
     pub state_dir: PathBuf,
     pub table: String,
+    /// Function name to the URL of its dead-letter queue (on moto).
+    #[serde(default)]
+    pub dead_letter_queues: std::collections::BTreeMap<String, String>,
 }
 
 pub struct Stack {
@@ -165,6 +173,10 @@ fn start() -> Result<Stack, String> {
         // though each debug-build invocation waits on DynamoDB Local.
         .arg("--max-concurrency")
         .arg("8")
+        .arg("--header-timeout-secs")
+        .arg(HEADER_TIMEOUT.as_secs().to_string())
+        .arg("--body-timeout-secs")
+        .arg(BODY_TIMEOUT.as_secs().to_string())
         // The stack's tiers plus `burst`, whose small window a 200-request burst overruns however
         // slowly this machine serves it, so the rate-limit test never depends on throughput.
         .env("RATE_LIMIT_TIERS", crate::tokens::TEST_TIERS)

@@ -72,7 +72,12 @@ fn expected_buckets(
         let bucket_total: u64 = counts.values().sum();
         total += bucket_total;
         let counts: Map<String, Value> = counts.into_iter().map(|(k, v)| (k, json!(v))).collect();
-        buckets.push(json!({"start": seconds(start), "total": bucket_total, "counts": counts}));
+        buckets.push(json!({
+            "start": seconds(start),
+            "total": bucket_total,
+            "counts": counts,
+            "other": 0,
+        }));
         start += step;
     }
     (total, buckets)
@@ -114,7 +119,7 @@ async fn analytics(api: &Api, query: &[(&str, &str)]) -> Value {
             .map(String::as_str)
             .collect();
         keys.sort_unstable();
-        assert_eq!(keys, ["counts", "start", "total"], "{resp}");
+        assert_eq!(keys, ["counts", "other", "start", "total"], "{resp}");
     }
     body
 }
@@ -177,13 +182,13 @@ async fn hourly_counts_per_type_with_empty_hours_included() {
     assert_eq!(
         report["buckets"],
         json!([
-            {"start": "2025-06-01T21:00:00Z", "total": 0, "counts": {}},
-            {"start": "2025-06-01T22:00:00Z", "total": 3, "counts": {"signup": 2, "page.view": 1}},
-            {"start": "2025-06-01T23:00:00Z", "total": 1, "counts": {"page.view": 1}},
-            {"start": "2025-06-02T00:00:00Z", "total": 4, "counts": {"page.view": 1, "signup": 1, "purchase": 2}},
-            {"start": "2025-06-02T01:00:00Z", "total": 0, "counts": {}},
-            {"start": "2025-06-02T02:00:00Z", "total": 0, "counts": {}},
-            {"start": "2025-06-02T03:00:00Z", "total": 3, "counts": {"page.view": 3}},
+            {"start": "2025-06-01T21:00:00Z", "total": 0, "counts": {}, "other": 0},
+            {"start": "2025-06-01T22:00:00Z", "total": 3, "counts": {"signup": 2, "page.view": 1}, "other": 0},
+            {"start": "2025-06-01T23:00:00Z", "total": 1, "counts": {"page.view": 1}, "other": 0},
+            {"start": "2025-06-02T00:00:00Z", "total": 4, "counts": {"page.view": 1, "signup": 1, "purchase": 2}, "other": 0},
+            {"start": "2025-06-02T01:00:00Z", "total": 0, "counts": {}, "other": 0},
+            {"start": "2025-06-02T02:00:00Z", "total": 0, "counts": {}, "other": 0},
+            {"start": "2025-06-02T03:00:00Z", "total": 3, "counts": {"page.view": 3}, "other": 0},
         ])
     );
 }
@@ -199,10 +204,10 @@ async fn daily_counts_per_type() {
     assert_eq!(
         report["buckets"],
         json!([
-            {"start": "2025-05-31T00:00:00Z", "total": 0, "counts": {}},
-            {"start": "2025-06-01T00:00:00Z", "total": 4, "counts": {"signup": 2, "page.view": 2}},
-            {"start": "2025-06-02T00:00:00Z", "total": 7, "counts": {"page.view": 4, "signup": 1, "purchase": 2}},
-            {"start": "2025-06-03T00:00:00Z", "total": 0, "counts": {}},
+            {"start": "2025-05-31T00:00:00Z", "total": 0, "counts": {}, "other": 0},
+            {"start": "2025-06-01T00:00:00Z", "total": 4, "counts": {"signup": 2, "page.view": 2}, "other": 0},
+            {"start": "2025-06-02T00:00:00Z", "total": 7, "counts": {"page.view": 4, "signup": 1, "purchase": 2}, "other": 0},
+            {"start": "2025-06-03T00:00:00Z", "total": 0, "counts": {}, "other": 0},
         ])
     );
 }
@@ -268,7 +273,7 @@ async fn counts_drop_when_events_are_deleted() {
     // An hour whose only event went is empty again: total 0, and no type left in counts.
     assert_eq!(
         report["buckets"][2],
-        json!({"start": "2025-06-01T23:00:00Z", "total": 0, "counts": {}})
+        json!({"start": "2025-06-01T23:00:00Z", "total": 0, "counts": {}, "other": 0})
     );
 
     // Deleting the same event again changes nothing.
@@ -327,10 +332,10 @@ async fn a_tenant_without_events_gets_every_bucket_empty() {
     assert_eq!(
         report["buckets"],
         json!([
-            {"start": "2025-01-01T10:00:00Z", "total": 0, "counts": {}},
-            {"start": "2025-01-01T11:00:00Z", "total": 0, "counts": {}},
-            {"start": "2025-01-01T12:00:00Z", "total": 0, "counts": {}},
-            {"start": "2025-01-01T13:00:00Z", "total": 0, "counts": {}},
+            {"start": "2025-01-01T10:00:00Z", "total": 0, "counts": {}, "other": 0},
+            {"start": "2025-01-01T11:00:00Z", "total": 0, "counts": {}, "other": 0},
+            {"start": "2025-01-01T12:00:00Z", "total": 0, "counts": {}, "other": 0},
+            {"start": "2025-01-01T13:00:00Z", "total": 0, "counts": {}, "other": 0},
         ])
     );
     // from == to: the one bucket holding that instant.
@@ -345,7 +350,7 @@ async fn a_tenant_without_events_gets_every_bucket_empty() {
     .await;
     assert_eq!(
         report["buckets"],
-        json!([{"start": "2025-01-01T00:00:00Z", "total": 0, "counts": {}}])
+        json!([{"start": "2025-01-01T00:00:00Z", "total": 0, "counts": {}, "other": 0}])
     );
 }
 

@@ -5,6 +5,7 @@ mod handler;
 use aws_lambda_events::event::dynamodb::Event;
 use lambda_runtime::{service_fn, LambdaEvent};
 use shared::config::Config;
+use shared::dead_letters::DeadLetterQueue;
 use shared::repo::counters::CountersRepository;
 use shared::{aws, telemetry};
 
@@ -14,9 +15,10 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let config = Config::from_env()?;
     let sdk = aws::sdk_config().await;
     let counters = CountersRepository::new(aws::dynamodb(&sdk), config.table_name);
-    let counters = &counters;
+    let dead_letters = DeadLetterQueue::from_env(&sdk)?;
+    let (counters, dead_letters) = (&counters, &dead_letters);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Event>| async move {
-        handler::handle(event.payload, counters).await
+        handler::handle(event.payload, counters, dead_letters).await
     }))
     .await
 }

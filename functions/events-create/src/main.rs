@@ -2,6 +2,7 @@
 
 mod handler;
 
+use shared::domain::tenant::Permission;
 use shared::repo::events::EventsRepository;
 use shared::wiring::{self, TenantRoute};
 use shared::{aws, http};
@@ -9,7 +10,7 @@ use shared::{aws, http};
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     let TenantRoute { config, sdk, edge } = wiring::tenant_route().await?;
-    let edge = edge.idempotent(&config, &sdk);
+    let edge = edge.idempotent(&config, &sdk, Permission::Write);
     let events = EventsRepository::new(aws::dynamodb(&sdk), config.table_name);
     http::serve(edge, |request| handler::handle(request, &events)).await
 }

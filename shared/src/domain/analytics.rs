@@ -129,6 +129,8 @@ impl AnalyticsQuery {
     }
 
     /// Every bucket start in the window, in order, including empty ones.
+    /// Stops at the bucket holding `to` without stepping past it: the start after the last
+    /// bucket of year 9999 is in year 10000, which has no RFC 3339 spelling and no key.
     pub fn bucket_starts(&self) -> Vec<DateTime<Utc>> {
         let step = self.granularity.step();
         let last = self.granularity.bucket_start(self.to.datetime());
@@ -136,6 +138,9 @@ impl AnalyticsQuery {
         let mut starts = Vec::new();
         while at <= last {
             starts.push(at);
+            if at == last {
+                break;
+            }
             at += step;
         }
         starts
@@ -151,12 +156,24 @@ impl Granularity {
     }
 }
 
+/// One stored counter item: the counts of the types it itemises and of all others together.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BucketCounts {
+    pub by_type: BTreeMap<String, u64>,
+    pub other: u64,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Bucket {
     #[schema(format = DateTime, example = "2026-01-02T03:00:00Z")]
     pub start: String,
+    /// The bucket's events: the sum of `counts`, plus `other` when no `type` filter is given.
     pub total: u64,
+    /// Events per type, for at most the first 1000 distinct types seen in the bucket.
     pub counts: BTreeMap<String, u64>,
+    /// Events in the bucket whose type is past the 1000 itemised in `counts`. It is reported
+    /// with a `type` filter too (the filtered type may be among them) but is then not in `total`.
+    pub other: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
@@ -172,19 +189,17 @@ pub struct AnalyticsReport {
 
 impl AnalyticsReport {
     /// Lays stored counters onto the full run of buckets, filling the gaps with zeros.
-    pub fn assemble(
-        query: &AnalyticsQuery,
-        stored: BTreeMap<String, BTreeMap<String, u64>>,
-    ) -> Self {
+    pub fn assemble(query: &AnalyticsQuery, stored: BTreeMap<String, BucketCounts>) -> Self {
         let buckets: Vec<Bucket> = query
             .bucket_starts()
             .into_iter()
             .map(|start| {
                 let key = format_bucket(start);
+                let stored = stored.get(&key);
                 let counts: BTreeMap<String, u64> = stored
-                    .get(&key)
                     .map(|counts| {
                         counts
+                            .by_type
                             .iter()
                             .filter(|(ty, n)| {
                                 **n > 0
@@ -197,10 +212,13 @@ impl AnalyticsReport {
                             .collect()
                     })
                     .unwrap_or_default();
+                let other = stored.map_or(0, |counts| counts.other);
+                let unfiltered_other = if query.event_type.is_none() { other } else { 0 };
                 Bucket {
                     start: key,
-                    total: counts.values().sum(),
+                    total: counts.values().sum::<u64>() + unfiltered_other,
                     counts,
+                    other,
                 }
             })
             .collect();
@@ -300,6 +318,40 @@ mod tests {
     }
 
     #[test]
+    fn windows_reaching_year_10000_are_refused_by_name() {
+        let crossing = parse(&[
+            ("from", "9999-12-31T23:00:00Z"),
+            ("to", "9999-12-31T23:59:59-01:00"),
+        ]);
+        assert_eq!(fields(crossing.unwrap_err()), ["to"]);
+        let inside = parse(&[
+            ("from", "9999-12-31T23:30:00-02:00"),
+            ("to", "9999-12-31T23:45:00-02:00"),
+            ("granularity", "day"),
+        ]);
+        assert_eq!(fields(inside.unwrap_err()), ["from", "to"]);
+    }
+
+    #[test]
+    fn the_last_buckets_of_year_9999_have_rfc3339_keys() {
+        for (granularity, from, count, last) in [
+            ("hour", "9999-12-31T00:00:00Z", 24, "9999-12-31T23:00:00Z"),
+            ("day", "9999-01-01T00:00:00Z", 365, "9999-12-31T00:00:00Z"),
+        ] {
+            let q = parse(&[
+                ("from", from),
+                ("to", "9999-12-31T23:59:59.999Z"),
+                ("granularity", granularity),
+            ])
+            .unwrap();
+            let keys: Vec<_> = q.bucket_starts().into_iter().map(format_bucket).collect();
+            assert_eq!(keys.len(), count);
+            assert_eq!(keys.last().map(String::as_str), Some(last));
+            assert!(keys.iter().all(|k| k.len() == 20 && k.starts_with("9999-")));
+        }
+    }
+
+    #[test]
     fn span_limits_per_granularity() {
         assert!(parse(&[
             ("from", "2026-01-01T00:00:00Z"),
@@ -353,19 +405,34 @@ mod tests {
         let mut stored = BTreeMap::new();
         stored.insert(
             "2026-01-01T01:00:00Z".to_string(),
-            BTreeMap::from([
-                ("a".to_string(), 3),
-                ("b".to_string(), 4),
-                ("c".to_string(), 0),
-            ]),
+            BucketCounts {
+                by_type: BTreeMap::from([
+                    ("a".to_string(), 3),
+                    ("b".to_string(), 4),
+                    ("c".to_string(), 0),
+                ]),
+                other: 5,
+            },
         );
-        let report = AnalyticsReport::assemble(&q, stored);
-        assert_eq!(report.buckets.len(), 3);
-        assert_eq!(report.total, 3);
-        assert_eq!(report.buckets[0].total, 0);
+        let filtered = AnalyticsReport::assemble(&q, stored.clone());
+        assert_eq!(filtered.buckets.len(), 3);
         assert_eq!(
-            report.buckets[1].counts,
+            filtered.total, 3,
+            "`other` is not the filtered type's count"
+        );
+        assert_eq!(filtered.buckets[0].total, 0);
+        assert_eq!(filtered.buckets[1].other, 5);
+        assert_eq!(
+            filtered.buckets[1].counts,
             BTreeMap::from([("a".to_string(), 3)])
         );
+        let all = parse(&[
+            ("from", "2026-01-01T00:00:00Z"),
+            ("to", "2026-01-01T02:00:00Z"),
+        ])
+        .unwrap();
+        let report = AnalyticsReport::assemble(&all, stored);
+        assert_eq!(report.buckets[1].total, 12, "3 + 4 itemised, 5 in other");
+        assert_eq!(report.total, 12);
     }
 }

@@ -263,6 +263,22 @@ mod tests {
     }
 
     #[test]
+    fn occurred_at_past_year_9999_is_refused_as_such() {
+        // Whatever the clock says: the message must not depend on how far ahead `now` is.
+        let far_future = Timestamp::parse("9999-12-31T23:00:00Z").unwrap();
+        let body = r#"{"type":"a","occurred_at":"9999-12-31T23:59:59-01:00"}"#;
+        let err = NewEvent::parse(JsonObject::parse(body.as_bytes()).unwrap(), far_future);
+        match err.unwrap_err() {
+            ApiError::Validation(errors) => {
+                assert_eq!(errors.len(), 1);
+                assert_eq!(errors[0].field, "occurred_at");
+                assert!(errors[0].message.contains("9999-12-31T23:59:59.999Z"));
+            }
+            other => panic!("expected validation error, got {other:?}"),
+        }
+    }
+
+    #[test]
     fn properties_depth_and_size() {
         assert!(parse(r#"{"type":"a","properties":{"a":{"b":{"c":{"d":{"e":1}}}}}}"#).is_ok());
         let too_deep = parse(r#"{"type":"a","properties":{"a":{"b":{"c":{"d":{"e":{}}}}}}}"#);

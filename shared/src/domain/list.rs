@@ -171,6 +171,19 @@ mod tests {
     }
 
     #[test]
+    fn bounds_past_year_9999_are_named() {
+        for raw in ["9999-12-31T23:59:59-01:00", "9999-12-31T23:59:60Z"] {
+            assert_eq!(fields(parse(&[("from", raw)]).unwrap_err()), ["from"]);
+            assert_eq!(fields(parse(&[("to", raw)]).unwrap_err()), ["to"]);
+        }
+        // `from` rounds up to the millisecond, and here that is year 10000; `to` rounds down.
+        let sub_milli = "9999-12-31T23:59:59.9999Z";
+        assert_eq!(fields(parse(&[("from", sub_milli)]).unwrap_err()), ["from"]);
+        let to = parse(&[("to", sub_milli)]).unwrap().window.to.unwrap();
+        assert_eq!(to.to_rfc3339(), "9999-12-31T23:59:59.999Z");
+    }
+
+    #[test]
     fn every_bad_parameter_is_named() {
         let err = parse(&[("type", "Nope"), ("to", "soon"), ("limit", "0")]).unwrap_err();
         assert_eq!(fields(err), ["type", "to", "limit"]);

@@ -98,30 +98,35 @@ impl TenantContext {
     }
 }
 
-/// API Gateway flattens array claims to a string like `[admin editor]`; a JSON array or a single
-/// bare name are accepted too so the same code reads tokens from any authorizer shape.
+/// Cognito issues `cognito:groups` as a JSON array and API Gateway hands it to the function
+/// flattened to `[admin editor]`: one pair of brackets, names joined by single spaces. Cognito
+/// group names cannot hold whitespace but can hold commas, quotes and brackets, so that shape is
+/// the only one read, each name must be a role exactly, and anything else grants nothing: a
+/// lenient reader let groups named `ops,admin`, `"admin"` or `[admin]` act as `admin`.
 fn parse_groups(raw: &str) -> Vec<Role> {
-    let trimmed = raw.trim();
-    let names: Vec<String> = if trimmed.starts_with('[') && trimmed.contains('"') {
-        serde_json::from_str(trimmed).unwrap_or_default()
-    } else {
-        trimmed
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .split([' ', ','])
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-            .collect()
+    let Some(inner) = raw.strip_prefix('[').and_then(|r| r.strip_suffix(']')) else {
+        return Vec::new();
     };
-    names
-        .iter()
-        .filter_map(|name| match name.as_str() {
+    if inner.is_empty() {
+        return Vec::new();
+    }
+    let names: Vec<&str> = inner.split(' ').collect();
+    // An empty name comes only from a stray space, which no Cognito group can produce.
+    if names.iter().any(|name| name.is_empty()) {
+        return Vec::new();
+    }
+    names.into_iter().filter_map(Role::from_group).collect()
+}
+
+impl Role {
+    fn from_group(name: &str) -> Option<Self> {
+        match name {
             "admin" => Some(Role::Admin),
             "editor" => Some(Role::Editor),
             "viewer" => Some(Role::Viewer),
             _ => None,
-        })
-        .collect()
+        }
+    }
 }
 
 #[cfg(test)]
@@ -146,19 +151,46 @@ mod tests {
         assert!(ctx.require(Permission::ManageChannels).is_err());
     }
 
+    fn role_of(groups: &str) -> Option<Role> {
+        TenantContext::from_claims(&claims(&[(TENANT_CLAIM, "t"), (GROUPS_CLAIM, groups)]))
+            .unwrap()
+            .role
+    }
+
     #[test]
-    fn reads_json_arrays_and_bare_names() {
-        let json = TenantContext::from_claims(&claims(&[
-            (TENANT_CLAIM, "t"),
-            (GROUPS_CLAIM, "[\"admin\"]"),
-        ]))
-        .unwrap();
-        assert!(json.require(Permission::ManageChannels).is_ok());
-        let bare =
-            TenantContext::from_claims(&claims(&[(TENANT_CLAIM, "t"), (GROUPS_CLAIM, "viewer")]))
-                .unwrap();
-        assert!(bare.require(Permission::Read).is_ok());
-        assert!(bare.require(Permission::Write).is_err());
+    fn reads_exactly_the_api_gateway_shape() {
+        assert_eq!(role_of("[admin]"), Some(Role::Admin));
+        assert_eq!(role_of("[viewer editor]"), Some(Role::Editor));
+        assert_eq!(role_of("[guest viewer]"), Some(Role::Viewer));
+        assert_eq!(role_of("[]"), None);
+    }
+
+    /// Group names that contain a role, or claims in any other shape, grant nothing.
+    #[test]
+    fn json_arrays_bare_names_and_look_alikes_grant_nothing() {
+        for groups in [
+            "[\"admin\"]",
+            "[\"admin\", \"editor\"]",
+            "admin",
+            "viewer",
+            "editor,admin",
+            "[ops,admin]",
+            "[admin,editor]",
+            "[[admin]]",
+            "[admin]]",
+            "[[admin]",
+            "[admin] ",
+            " [admin]",
+            "[ admin]",
+            "[admin ]",
+            "[admin  editor]",
+            "[admin\teditor]",
+            "[Admin]",
+            "[admin\u{0}]",
+            "",
+        ] {
+            assert_eq!(role_of(groups), None, "{groups:?}");
+        }
     }
 
     #[test]

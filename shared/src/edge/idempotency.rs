@@ -5,6 +5,9 @@
 //! requests with the key either replay that response, get 422 when their body differs, or — if
 //! the first is still running — wait for it and replay, so that concurrent duplicates all see the
 //! one result. A record whose holder crashed is reclaimable once its lease passes.
+//!
+//! A replay answers without running the handler, so the store authorises the caller itself
+//! before it reads a record: a replay never answers a caller who could not have made the request.
 
 use std::time::Duration;
 
@@ -15,7 +18,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::domain::tenant::TenantId;
+use crate::domain::tenant::{Permission, TenantContext, TenantId};
 use crate::error::ApiError;
 use crate::keys;
 use crate::repo::attributes::{n, optional_string, s, Item};
@@ -74,6 +77,9 @@ pub enum Begin {
 pub struct IdempotencyStore {
     client: Client,
     table: String,
+    /// What the route's handler requires. Without it, a viewer holding an editor's key and body
+    /// got the stored 201 of a create it was not allowed to make.
+    requires: Permission,
 }
 
 /// Fingerprint of what the client asked for: same key with another request is a client bug.
@@ -91,21 +97,26 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 impl IdempotencyStore {
-    pub fn new(client: Client, table: &str) -> Self {
+    pub fn new(client: Client, table: &str, requires: Permission) -> Self {
         Self {
             client,
             table: table.to_owned(),
+            requires,
         }
     }
 
+    /// Takes the whole caller, not just the tenant, so that no path reaches a stored answer (or
+    /// learns, by a 422, that the key is in use) before the caller is authorised.
     pub async fn begin(
         &self,
-        tenant: &TenantId,
+        caller: &TenantContext,
         route: &str,
         key: &IdempotencyKey,
         hash: &str,
         lease_until: DateTime<Utc>,
     ) -> Result<Begin, ApiError> {
+        caller.require(self.requires)?;
+        let tenant = caller.tenant();
         let sort_key = format!("{route}#{}", hex(&Sha256::digest(key.0.as_bytes())));
         let give_up_at = (Utc::now() + MAX_WAIT).min(lease_until - DEADLINE_MARGIN);
         loop {
@@ -252,6 +263,8 @@ fn stored_response(item: &Item) -> Result<StoredResponse, ApiError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::tenant::{GROUPS_CLAIM, TENANT_CLAIM};
+    use crate::testing::unreachable_dynamodb;
 
     #[test]
     fn keys_are_printable_ascii_up_to_255() {
@@ -261,6 +274,45 @@ mod tests {
         assert!(IdempotencyKey::parse(&[b'k'; 256]).is_err());
         assert!(IdempotencyKey::parse(b"tab\there").is_err());
         assert!(IdempotencyKey::parse("é".as_bytes()).is_err());
+    }
+
+    fn caller(groups: &str) -> TenantContext {
+        let claims = std::collections::HashMap::from([
+            (TENANT_CLAIM.to_owned(), "t1".to_owned()),
+            (GROUPS_CLAIM.to_owned(), groups.to_owned()),
+        ]);
+        TenantContext::from_claims(&claims).unwrap()
+    }
+
+    async fn begin_as(groups: &str) -> Result<Begin, ApiError> {
+        // Unreachable: a caller who gets past the check fails with 503 instead of 403.
+        let store = IdempotencyStore::new(unreachable_dynamodb(), "ofauto", Permission::Write);
+        let key = IdempotencyKey::parse(b"k").unwrap();
+        let lease_until = Utc::now() + TimeDelta::seconds(30);
+        store
+            .begin(&caller(groups), "POST /v1/events", &key, "h", lease_until)
+            .await
+    }
+
+    #[tokio::test]
+    async fn callers_without_the_permission_never_reach_a_record() {
+        for groups in ["[viewer]", "[]", "[guest]", "viewer", "[ops,editor]"] {
+            let err = begin_as(groups).await.unwrap_err();
+            assert_eq!(err.status(), 403, "{groups}");
+        }
+    }
+
+    #[tokio::test]
+    async fn callers_with_the_permission_go_on_to_the_store() {
+        // Together: each waits out the SDK's retries against the unreachable endpoint.
+        let (editor, admin, both) = tokio::join!(
+            begin_as("[editor]"),
+            begin_as("[admin]"),
+            begin_as("[viewer editor]")
+        );
+        for result in [editor, admin, both] {
+            assert_eq!(result.unwrap_err().status(), 503);
+        }
     }
 
     #[test]

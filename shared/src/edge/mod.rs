@@ -9,6 +9,7 @@ pub mod rate_limit;
 use aws_config::SdkConfig;
 
 use crate::config::{Config, ConfigError, Env, Environment};
+use crate::domain::tenant::Permission;
 use cors::CorsPolicy;
 use idempotency::IdempotencyStore;
 use rate_limit::{RateLimiter, Tiers};
@@ -46,11 +47,14 @@ impl Edge {
         })
     }
 
-    /// Creates additionally honour `Idempotency-Key`.
-    pub fn idempotent(mut self, config: &Config, sdk: &SdkConfig) -> Self {
+    /// Creates additionally honour `Idempotency-Key`. A replay is answered here, without the
+    /// handler, so the edge must know what the handler requires: `requires` is checked before
+    /// any record is read.
+    pub fn idempotent(mut self, config: &Config, sdk: &SdkConfig, requires: Permission) -> Self {
         self.idempotency = Some(IdempotencyStore::new(
             crate::aws::dynamodb(sdk),
             &config.table_name,
+            requires,
         ));
         self
     }

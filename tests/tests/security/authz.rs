@@ -196,3 +196,52 @@ async fn several_roles_grant_the_strongest() {
     let event = create_event(&Api::with_token(token), &json!({"type": "multi.role"})).await;
     assert_eq!(list_all(&tenant.viewer(), &[], 100).await, vec![event]);
 }
+
+/// Cognito group names may hold commas, quotes and brackets. API Gateway flattens the groups to
+/// `[a b c]`, so a group literally named `ops,admin`, `"admin"` or `[admin]` arrives as
+/// `[ops,admin]`, `["admin"]` or `[[admin]]`: none of them is the group `admin`, and none grants
+/// anything.
+#[tokio::test]
+async fn group_names_that_merely_contain_a_role_grant_nothing() {
+    for group in [
+        "ops,admin",
+        "admin,editor",
+        "\"admin\"",
+        "[admin]",
+        "[\"editor\"]",
+        "admin]",
+        "[editor",
+        "'admin'",
+        "editor;",
+    ] {
+        eprintln!("group: {group}");
+        forbidden(Route::Create, |t| {
+            stack().tokens.token_with_groups(&t.id, &[group])
+        })
+        .await;
+    }
+}
+
+/// `cognito:groups` is an array claim; a token that carries it as a string (a bare name, a
+/// comma list, JSON text) is not what Cognito issues, and its string grants nothing.
+#[tokio::test]
+async fn a_string_valued_groups_claim_grants_nothing() {
+    for groups in [
+        json!("admin"),
+        json!("editor,admin"),
+        json!("[\"admin\"]"),
+        json!(" [admin]"),
+        json!("[admin] "),
+        json!("[[admin]]"),
+        json!("[admin  editor]"),
+    ] {
+        eprintln!("cognito:groups: {groups}");
+        forbidden(Route::Delete, |t| {
+            let mut spec = TokenSpec::new(&t.id, "viewer");
+            spec.groups = None;
+            spec.extra = vec![("cognito:groups".into(), groups.clone())];
+            stack().tokens.mint(&spec)
+        })
+        .await;
+    }
+}

@@ -294,3 +294,79 @@ async fn post_as(tenant: &Tenant, bytes: Vec<u8>) -> ofauto_tests::Resp {
     )
     .await
 }
+
+/// How many `errors` entries a problem lists at most.
+const MAX_ERRORS: usize = 20;
+
+/// A body of thousands of unknown fields used to draw one `errors` entry each (3,800 fields, a
+/// 158 KB answer: an amplifier). The answer lists the first 20, says how many there were, stays
+/// small, and nothing is written.
+#[tokio::test]
+async fn thousands_of_unknown_fields_get_a_small_400_listing_the_first_20() {
+    let unknown = 3_800;
+    let mut body = serde_json::Map::new();
+    body.insert("type".into(), json!("many.fields"));
+    for i in 0..unknown {
+        body.insert(format!("f{i:04}"), json!(0));
+    }
+    let bytes = serde_json::to_vec(&body).unwrap();
+    assert!(bytes.len() <= 64 * 1024, "{} bytes", bytes.len());
+    let (tenant, resp) = post(bytes, "application/json").await;
+    let problem = resp.problem(400, "validation-failed");
+    resp.assert_security_headers(true);
+    let fields = problem.fields();
+    let first: Vec<String> = (0..MAX_ERRORS).map(|i| format!("f{i:04}")).collect();
+    assert_eq!(
+        fields, first,
+        "the first 20 unknown fields, in order:\n{resp}"
+    );
+    let detail = problem.body["detail"].as_str().unwrap_or_default();
+    assert!(
+        detail.contains(&format!("first {MAX_ERRORS} of {unknown}")),
+        "the detail says how many there were:\n{resp}"
+    );
+    assert!(
+        resp.body.len() < 4 * 1024,
+        "{} bytes:\n{resp}",
+        resp.body.len()
+    );
+    assert_empty(&tenant).await;
+}
+
+/// The cap keeps the known fields' errors: they come first, before any unknown field.
+#[tokio::test]
+async fn known_field_errors_survive_the_cap() {
+    let mut body = serde_json::Map::new();
+    body.insert("type".into(), json!("Bad Type"));
+    body.insert("source".into(), json!("s".repeat(200)));
+    for i in 0..100 {
+        body.insert(format!("u{i:03}"), json!(null));
+    }
+    let (tenant, resp) = post(serde_json::to_vec(&body).unwrap(), "application/json").await;
+    let problem = resp.problem(400, "validation-failed");
+    let fields = problem.fields();
+    assert_eq!(fields.len(), MAX_ERRORS, "{resp}");
+    assert_eq!(fields[..2], ["type", "source"], "{resp}");
+    let detail = problem.body["detail"].as_str().unwrap_or_default();
+    assert!(
+        detail.contains(&format!("first {MAX_ERRORS} of 102")),
+        "{resp}"
+    );
+    assert_empty(&tenant).await;
+}
+
+/// Exactly the cap is listed in full, with no note.
+#[tokio::test]
+async fn twenty_errors_are_listed_in_full() {
+    let mut body = serde_json::Map::new();
+    body.insert("type".into(), json!("few.fields"));
+    for i in 0..MAX_ERRORS {
+        body.insert(format!("u{i:02}"), json!(1));
+    }
+    let (tenant, resp) = post(serde_json::to_vec(&body).unwrap(), "application/json").await;
+    let problem = resp.problem(400, "validation-failed");
+    assert_eq!(problem.fields().len(), MAX_ERRORS, "{resp}");
+    let detail = problem.body["detail"].as_str().unwrap_or_default();
+    assert!(!detail.contains(" of "), "{resp}");
+    assert_empty(&tenant).await;
+}

@@ -9,6 +9,8 @@ use ofauto_tests::api::{Api, Resp};
 use ofauto_tests::dynamo;
 use ofauto_tests::fixtures::{created, list_all, Tenant};
 use ofauto_tests::raw;
+use ofauto_tests::stack;
+use ofauto_tests::tokens::TokenSpec;
 use reqwest::Method;
 use serde_json::Value;
 
@@ -349,4 +351,92 @@ async fn a_duplicate_of_a_request_still_running_gets_409() {
     resp.assert_security_headers(true);
     assert!(resp.header("idempotency-replayed").is_none(), "{resp}");
     assert_empty(&tenant).await;
+}
+
+/// Callers of the editor's own tenant who may not create: a viewer, a token with no
+/// `cognito:groups`, one with an empty list, and one with only unknown groups.
+fn callers_who_may_not_create(tenant: &Tenant) -> Vec<(&'static str, Api)> {
+    let mut no_role = TokenSpec::new(&tenant.id, "viewer");
+    no_role.groups = None;
+    vec![
+        ("viewer", tenant.viewer()),
+        ("no role", Api::with_token(stack().tokens.mint(&no_role))),
+        (
+            "empty groups",
+            Api::with_token(stack().tokens.token_with_groups(&tenant.id, &[])),
+        ),
+        (
+            "unknown group",
+            Api::with_token(stack().tokens.token_with_groups(&tenant.id, &["guest"])),
+        ),
+    ]
+}
+
+/// 403 `forbidden`, never the stored answer: no replay header, no trace of the event.
+#[track_caller]
+fn assert_refused_not_replayed(who: &str, resp: &Resp, event: &Value) {
+    resp.problem(403, "forbidden");
+    resp.assert_security_headers(true);
+    assert!(
+        resp.header("idempotency-replayed").is_none(),
+        "{who}: a replay:\n{resp}"
+    );
+    assert!(
+        resp.header("location").is_none(),
+        "{who}: a Location:\n{resp}"
+    );
+    let id = event["id"].as_str().unwrap_or_default();
+    assert!(!resp.body.contains(id), "{who}: the event leaked:\n{resp}");
+}
+
+/// A replay answers only a caller who could have made the original request: a viewer (or a
+/// token with no role) that sends an editor's key and body gets 403, not the stored 201 — also
+/// after the event was deleted, and also with another body (422 would confirm the key exists).
+#[tokio::test]
+async fn a_replay_is_refused_to_a_caller_who_may_not_create() {
+    let tenant = Tenant::new();
+    let editor = tenant.editor();
+    let key = fresh_key();
+    let body = br#"{"type":"idem.authz","properties":{"secret":"s3cr3t"}}"#;
+    let event = created(&post(&editor, body, &key).await);
+
+    for (who, api) in callers_who_may_not_create(&tenant) {
+        let resp = post(&api, body, &key).await;
+        assert_refused_not_replayed(who, &resp, &event);
+        assert!(!resp.body.contains("s3cr3t"), "{who}:\n{resp}");
+        let resp = post(&api, br#"{"type":"idem.other"}"#, &key).await;
+        assert_refused_not_replayed(who, &resp, &event);
+    }
+    assert_eq!(stored(&tenant).await, vec![event.clone()]);
+
+    let path = format!("/v1/events/{}", event["id"].as_str().unwrap_or_default());
+    editor.delete(&path).await.expect_status(204);
+    for (who, api) in callers_who_may_not_create(&tenant) {
+        let resp = post(&api, body, &key).await;
+        assert_refused_not_replayed(who, &resp, &event);
+    }
+    assert_empty(&tenant).await;
+
+    // The positive control: the editor who made the request still gets its replay.
+    let again = post(&editor, body, &key).await;
+    assert_eq!(
+        again.header("idempotency-replayed"),
+        Some("true"),
+        "{again}"
+    );
+    assert_eq!(again.json(), event);
+}
+
+/// Another editor of the same tenant could have made the request, so the replay is theirs too:
+/// the check is the route's permission, not the identity of the first caller.
+#[tokio::test]
+async fn a_replay_answers_another_caller_with_the_permission() {
+    let tenant = Tenant::new();
+    let key = fresh_key();
+    let body = br#"{"type":"idem.authz.ok"}"#;
+    let event = created(&post(&tenant.editor(), body, &key).await);
+    let resp = post(&tenant.admin(), body, &key).await;
+    assert_eq!(resp.header("idempotency-replayed"), Some("true"), "{resp}");
+    assert_eq!(created(&resp), event);
+    assert_eq!(stored(&tenant).await, vec![event]);
 }

@@ -19,6 +19,8 @@
 //! | `extremes` | times before the epoch and at the calendar's ends, huge numbers, odd number spellings |
 //! | `headers` | the security headers on every kind of answer; nothing internal in errors |
 //! | `surface` | `/health`, unknown routes, route look-alikes, `/openapi.json` |
+//! | `gateway` | log-line forgery through a token's kid; half-sent headers, trickled bodies, big anonymous bodies |
+//! | `availability` | one tenant's distinct-type flood and a poison stream record, against every tenant's counts |
 
 use ofauto_tests::api::{Api, Resp};
 use ofauto_tests::fixtures::{create_event, list_all, Tenant};
@@ -140,11 +142,13 @@ pub fn encode(raw: &str) -> String {
 // After the macro above, so that it is in textual scope in every module.
 mod authn;
 mod authz;
+mod availability;
 mod body;
 mod bola;
 mod control;
 mod cors;
 mod extremes;
+mod gateway;
 mod headers;
 mod idempotency;
 mod injection;

@@ -1,0 +1,221 @@
+//! One tenant's input must never stall the stream processing that every tenant shares.
+//!
+//! Before the fix, about 6,000 distinct event types in one bucket pushed that tenant's counter
+//! item past DynamoDB's 400 KB limit; the aggregator retried the refused write as if it were
+//! contention and failed the whole batch, and the stream redelivered it forever, so no tenant's
+//! new events were counted any more. A record DynamoDB refuses for any other reason did the same.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use chrono::{DurationRound, TimeDelta, Utc};
+use futures::StreamExt;
+use ofauto_tests::api::Api;
+use ofauto_tests::dynamo::put_items;
+use ofauto_tests::fixtures::{created, poll, Tenant};
+use ofauto_tests::queues::dead_letters;
+use ofauto_tests::time::{millis, seconds};
+use serde_json::{json, Value};
+
+/// API.md: an event is counted within 5 s of its creation.
+const COUNT_PROMISE: Duration = Duration::from_secs(5);
+/// More distinct types than the old counter item could hold (about 6,000).
+const FLOOD_TYPES: usize = 7_000;
+/// What the aggregator itemises per bucket before it folds types into `other`.
+const ITEMISED_TYPES: usize = 1_000;
+/// Enough in flight to reach the standard tier's 50 requests/s on a debug stack.
+const FLOOD_CONCURRENCY: usize = 12;
+
+/// The quiet tenant's total over the last and next hour.
+async fn recent_total(api: &Api) -> u64 {
+    let now = Utc::now();
+    let from = seconds(now - TimeDelta::hours(1));
+    let to = seconds(now + TimeDelta::minutes(4));
+    let resp = api
+        .get_query(
+            "/v1/analytics/events",
+            &[("from", &from), ("to", &to), ("granularity", "hour")],
+        )
+        .await;
+    resp.ok_json(200)["total"]
+        .as_u64()
+        .expect("total is a number")
+}
+
+/// Creates one event for the quiet tenant and returns how long it took to be counted.
+async fn time_to_count(api: &Api, already: u64) -> Duration {
+    let resp = api
+        .post_json("/v1/events", &json!({"type": "quiet.tick"}))
+        .await;
+    created(&resp);
+    let sent = Instant::now();
+    let total = poll(
+        COUNT_PROMISE * 6,
+        || recent_total(api),
+        |total| *total > already,
+    )
+    .await;
+    assert_eq!(
+        total,
+        already + 1,
+        "the quiet tenant's event was not counted within {:?}",
+        COUNT_PROMISE * 6
+    );
+    sent.elapsed()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn thousands_of_distinct_types_from_one_tenant_never_stall_another_tenants_counts() {
+    let flooder = Tenant::new();
+    let quiet = Tenant::new();
+    // Standard tier for the flood: everything it sends is within its limits.
+    let flood_api = flooder.editor();
+    let quiet_api = quiet.editor();
+    // Backdated into one hour, so every type lands on the same hour and day counter items.
+    let bucket = Utc::now().duration_trunc(TimeDelta::hours(1)).unwrap() - TimeDelta::hours(3);
+    let sent = AtomicUsize::new(0);
+
+    let flood = async {
+        futures::stream::iter(0..FLOOD_TYPES)
+            .for_each_concurrent(FLOOD_CONCURRENCY, |i| {
+                let (api, sent) = (&flood_api, &sent);
+                async move {
+                    let at = bucket + TimeDelta::milliseconds(i as i64);
+                    let body = json!({"type": format!("flood.t{i:05}"), "occurred_at": millis(at)});
+                    created(&api.post_json("/v1/events", &body).await);
+                    sent.fetch_add(1, Ordering::Relaxed);
+                }
+            })
+            .await;
+    };
+    // The quiet tenant checks its counts all along, and after the flood has gone past the old
+    // breaking point.
+    let checks = async {
+        let mut latencies = Vec::new();
+        loop {
+            let done = sent.load(Ordering::Relaxed) >= FLOOD_TYPES;
+            latencies.push((
+                sent.load(Ordering::Relaxed),
+                time_to_count(&quiet_api, latencies.len() as u64).await,
+            ));
+            if done {
+                break latencies;
+            }
+            tokio::time::sleep(Duration::from_secs(5)).await;
+        }
+    };
+    let ((), latencies) = tokio::join!(flood, checks);
+    eprintln!("quiet tenant: (flood events sent, time to be counted) = {latencies:?}");
+    let late: Vec<_> = latencies
+        .iter()
+        .filter(|(_, took)| *took > COUNT_PROMISE)
+        .collect();
+    assert!(
+        late.is_empty(),
+        "the quiet tenant's events were counted later than {COUNT_PROMISE:?}: {late:?}"
+    );
+    assert!(
+        latencies.iter().any(|(sent, _)| *sent >= FLOOD_TYPES),
+        "no check ran after the whole flood: {latencies:?}"
+    );
+
+    // The flood itself is counted in full: a bounded set of types itemised, the rest in `other`.
+    let from = seconds(bucket);
+    let viewer = flooder.viewer();
+    let report = poll(
+        Duration::from_secs(60),
+        || async {
+            let resp = viewer
+                .get_query("/v1/analytics/events", &[("from", &from), ("to", &from)])
+                .await;
+            resp.ok_json(200)
+        },
+        |report: &Value| report["total"] == json!(FLOOD_TYPES),
+    )
+    .await;
+    let hour = &report["buckets"][0];
+    assert_eq!(hour["total"], json!(FLOOD_TYPES), "{hour}");
+    let itemised = hour["counts"].as_object().expect("counts is an object");
+    assert_eq!(
+        itemised.len(),
+        ITEMISED_TYPES,
+        "types itemised in the bucket"
+    );
+    assert!(itemised.values().all(|n| *n == json!(1)));
+    assert_eq!(hour["other"], json!(FLOOD_TYPES - ITEMISED_TYPES));
+}
+
+/// An event item as the API writes it (without the by-type index keys, which a type this long
+/// could not be: the point is a record that reaches the stream and that DynamoDB then refuses).
+fn event_item(tenant: &Tenant, id: &str, event_type: &str, at: &str) -> Value {
+    json!({
+        "pk": {"S": format!("T#{}#EV", tenant.id)},
+        "sk": {"S": id},
+        "entity": {"S": "event"},
+        "id": {"S": id},
+        "type": {"S": event_type},
+        "occurred_at": {"S": at},
+        "created_at": {"S": at},
+        "properties": {"S": "{}"},
+    })
+}
+
+#[tokio::test]
+async fn a_poison_record_is_parked_and_the_rest_of_its_batch_is_counted_exactly_once() {
+    let tenant = Tenant::new();
+    let at = "2025-03-04T05:06:07.000Z";
+    let good = 12;
+    let mut items: Vec<Value> = (0..good)
+        .map(|_| {
+            let id = ulid::Ulid::new().to_string();
+            event_item(&tenant, &id, "batch.good", at)
+        })
+        .collect();
+    // A type whose counter attribute name is past DynamoDB's 64 KiB limit: refused for good.
+    let poison_id = ulid::Ulid::new().to_string();
+    items.insert(
+        good / 2,
+        event_item(&tenant, &poison_id, &"p".repeat(70_000), at),
+    );
+    // One BatchWriteItem: the records reach the stream, and the aggregator, together.
+    put_items(items).await;
+
+    let viewer = tenant.viewer();
+    let window = [
+        ("from", "2025-03-04T05:00:00Z"),
+        ("to", "2025-03-04T05:00:00Z"),
+    ];
+    let total = || async {
+        let resp = viewer.get_query("/v1/analytics/events", &window).await;
+        resp.ok_json(200)["total"].as_u64().unwrap_or_default()
+    };
+    let counted = poll(Duration::from_secs(30), total, |n| *n >= good as u64).await;
+    assert_eq!(counted, good as u64, "every good record counted once");
+
+    let letters = poll(
+        Duration::from_secs(30),
+        || dead_letters("analytics-aggregator"),
+        |letters| letters.iter().any(|l| mentions(l, &poison_id)),
+    )
+    .await;
+    let letter = letters
+        .iter()
+        .find(|l| mentions(l, &poison_id))
+        .unwrap_or_else(|| panic!("the poison record was not parked: {letters:?}"));
+    assert_eq!(letter["kind"], "stream-record-refused", "{letter}");
+    assert!(letter["sequence_number"].is_string(), "{letter}");
+    assert!(
+        letter.to_string().len() < 16 * 1024,
+        "a letter does not carry the oversized record"
+    );
+
+    // Nothing is applied twice: the counts stay put once the stream has moved on.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(total().await, good as u64, "no record counted twice");
+}
+
+fn mentions(letter: &Value, id: &str) -> bool {
+    letter["keys"]
+        .as_str()
+        .is_some_and(|keys| keys.contains(id))
+}
