@@ -512,6 +512,8 @@ def test_lambda_settings(c):
     for k in ("TABLE_NAME", "CURSOR_SECRET_ID", "OFAUTO_ENV", "LOG_LEVEL"):
         assert k in env, f"Lambda env lacks {k}"
     assert env["OFAUTO_ENV"] == "aws"
+    # A stream consumer parks poison records on its own DLQ; it fails fast without this.
+    assert "aws_sqs_queue.dlq[each.key].url" in expr(env.get("DEAD_LETTER_QUEUE_URL", "")), env
     assert "local.artifact_paths[each.key]" in fn["filename"]
     assert "reserved_concurrent_executions" in fn
     assert "aws_kms_key" in fn["kms_key_arn"]

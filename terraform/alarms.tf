@@ -225,7 +225,7 @@ resource "aws_cloudwatch_metric_alarm" "dlq_messages" {
 
   alarm_name        = "${local.name_prefix}-${each.key}-dlq-not-empty"
   alarm_description = <<-EOT
-    The dead-letter queue ${aws_sqs_queue.dlq[each.key].name} has messages: ${local.name_prefix}-${each.key} gave up on work after all retries. ${each.value.trigger.kind == "dynamodb_stream" ? "Each message names a range of stream records that were NOT folded into the analytics counters; they can be replayed only while the stream still holds them (24 h)." : "Each message is a schedule tick that failed; due items stay due and are picked up by the next successful tick."}
+    The dead-letter queue ${aws_sqs_queue.dlq[each.key].name} has messages: ${local.name_prefix}-${each.key} gave up on work after all retries. ${each.value.trigger.kind == "dynamodb_stream" ? "Each message names either a range of stream records that were NOT folded into the analytics counters (replayable only while the stream still holds them, 24 h), or one record DynamoDB refused for good (kind stream-record-refused), parked so the rest of its batch went on." : "Each message is a schedule tick that failed; due items stay due and are picked up by the next successful tick."}
     First check: read one message (aws sqs receive-message, do not delete it yet), find the matching error in /aws/lambda/${local.name_prefix}-${each.key} around its timestamp, fix the cause, then follow the replay steps in the runbook. ${local.runbook}
   EOT
 

@@ -42,6 +42,9 @@ resource "aws_lambda_function" "fn" {
       # Edge policies in the shared crate (ignored by non-HTTP functions).
       CORS_ALLOWED_ORIGINS = join(",", var.cors_allow_origins)
       RATE_LIMIT_TIERS     = var.rate_limit_tiers
+      # Where a stream consumer parks a record DynamoDB refuses for good, so that it does not
+      # block the rest of its shard. Empty for functions without a DLQ.
+      DEAD_LETTER_QUEUE_URL = try(aws_sqs_queue.dlq[each.key].url, "")
     }
   }
 
