@@ -68,7 +68,9 @@ pub struct Problem {
     pub title: &'static str,
     pub status: u16,
     pub detail: String,
+    /// At most `MAX_PROBLEM_ERRORS` entries; `detail` says how many there were when more.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(max_items = 20)]
     pub errors: Option<Vec<FieldError>>,
 }
 
@@ -265,6 +267,16 @@ mod tests {
         assert_eq!(
             problem.detail,
             "One or more fields are invalid; see `errors` (first 20 of 3800)."
+        );
+    }
+
+    #[test]
+    fn the_schema_states_the_cap() {
+        use utoipa::PartialSchema;
+        let schema = serde_json::to_value(Problem::schema()).unwrap();
+        assert_eq!(
+            schema["properties"]["errors"]["maxItems"],
+            serde_json::json!(MAX_PROBLEM_ERRORS)
         );
     }
 
