@@ -1,12 +1,12 @@
 //! What Terraform would have created before the functions run: the table from the manifest, the
 //! cursor signing secret and the functions' dead-letter queues.
 
-use crate::manifest::TableDef;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
     ProjectionType, ScalarAttributeType, StreamSpecification, StreamViewType,
     TimeToLiveSpecification,
 };
+use ofauto_routes::TableDef;
 use std::collections::BTreeSet;
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;

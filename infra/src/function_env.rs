@@ -2,7 +2,7 @@
 //! nothing inherited by accident. Starting from an empty environment keeps local runs honest about
 //! the configuration a function really gets in AWS.
 
-use crate::manifest::FunctionDef;
+use ofauto_routes::FunctionDef;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 
@@ -127,7 +127,7 @@ pub fn function_arn(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::manifest::Trigger;
+    use ofauto_routes::Trigger;
 
     fn lookup<'a>(env: &'a [(String, String)], k: &str) -> Option<&'a str> {
         // The last occurrence wins, as with Command::envs.

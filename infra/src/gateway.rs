@@ -11,14 +11,13 @@
 
 use crate::apigw::{self, HttpRequest, Invocation};
 use crate::jwt::Authorizer;
-use crate::manifest::Auth;
 use crate::pool::{InvokeError, Pools};
-use crate::routes::RouteTable;
 use axum::body::{Body, Bytes, HttpBody};
 use axum::extract::Request;
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode};
 use axum::response::Response;
 use futures::StreamExt;
+use ofauto_routes::{Auth, RouteTable};
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;

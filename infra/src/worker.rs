@@ -1,10 +1,14 @@
 //! One function process for its whole life: start it, feed it invocations through its own
 //! Runtime API, enforce the timeout, and report each invocation like Lambda does.
 
+use crate::function_env::FunctionEnv;
+use crate::invocations::{InvocationQueue, InvokeError};
 use crate::logs;
-use crate::pool::{FunctionPool, InvokeError};
+use crate::process::ProcessRegistry;
 use crate::report::{self, Report};
 use crate::runtime_api::{ApiEvent, NextInvocation, Outcome, RuntimeApi};
+use ofauto_routes::FunctionDef;
+use std::path::PathBuf;
 use std::process::Stdio;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -13,6 +17,15 @@ use tokio::sync::{mpsc, watch};
 
 /// Lambda's limit on the init phase of an on-demand function.
 const INIT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How to start a process of one function.
+pub(crate) struct ProcessSpec {
+    pub(crate) def: FunctionDef,
+    pub(crate) bin: PathBuf,
+    pub(crate) env: Arc<FunctionEnv>,
+    pub(crate) registry: ProcessRegistry,
+    pub(crate) shutdown: watch::Receiver<bool>,
+}
 
 /// Why a process stopped.
 enum Exit {
@@ -32,28 +45,29 @@ struct Process {
     prefix: String,
 }
 
-pub(crate) async fn run(pool: Arc<FunctionPool>, ordinal: u64) {
-    let prefix = format!("[{}#{}] ", pool.def.name, ordinal);
-    let mut shutdown = pool.shutdown.clone();
-    let exit = match Process::start(&pool, prefix).await {
+/// Runs one process of `spec` until it exits, serving invocations from `queue`. The caller counts
+/// the process out of the queue afterwards.
+pub(crate) async fn run(spec: &ProcessSpec, queue: &InvocationQueue, ordinal: u64) {
+    let prefix = format!("[{}#{}] ", spec.def.name, ordinal);
+    let mut shutdown = spec.shutdown.clone();
+    let exit = match Process::start(spec, prefix).await {
         Ok(mut process) => {
-            let exit = process.serve(&pool, &mut shutdown).await;
-            process.stop(&pool).await;
+            let exit = process.serve(spec, queue, &mut shutdown).await;
+            process.stop(spec).await;
             exit
         }
         Err(e) => {
-            tracing::error!(function = %pool.def.name, "{e}");
+            tracing::error!(function = %spec.def.name, "{e}");
             Exit::BeforeReady(e)
         }
     };
     if let Exit::BeforeReady(err) = exit {
-        pool.fail_one_queued(err);
+        queue.fail_one_queued(err);
     }
-    pool.worker_exited();
 }
 
 impl Process {
-    async fn start(pool: &FunctionPool, prefix: String) -> Result<Self, InvokeError> {
+    async fn start(spec: &ProcessSpec, prefix: String) -> Result<Self, InvokeError> {
         let (api, events) = RuntimeApi::bind()
             .await
             .map_err(|e| InvokeError::Spawn(format!("cannot bind a Runtime API port: {e}")))?;
@@ -62,18 +76,18 @@ impl Process {
             chrono::Utc::now().format("%Y/%m/%d"),
             crate::ids::random_hex(16)
         );
-        let mut cmd = Command::new(&pool.bin);
+        let mut cmd = Command::new(&spec.bin);
         cmd.env_clear()
-            .envs(pool.env.for_process(&pool.def, api.addr, &log_stream))
+            .envs(spec.env.for_process(&spec.def, api.addr, &log_stream))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         crate::process::bind_to_parent(&mut cmd);
         let mut child = cmd
             .spawn()
-            .map_err(|e| InvokeError::Spawn(format!("{}: {e}", pool.bin.display())))?;
+            .map_err(|e| InvokeError::Spawn(format!("{}: {e}", spec.bin.display())))?;
         let pid = child.id().unwrap_or_default();
-        pool.registry.track(pid, prefix.trim().to_string());
+        spec.registry.track(pid, prefix.trim().to_string());
         if let Some(out) = child.stdout.take() {
             logs::forward(out, prefix.clone());
         }
@@ -90,7 +104,12 @@ impl Process {
         })
     }
 
-    async fn serve(&mut self, pool: &FunctionPool, shutdown: &mut watch::Receiver<bool>) -> Exit {
+    async fn serve(
+        &mut self,
+        spec: &ProcessSpec,
+        queue: &InvocationQueue,
+        shutdown: &mut watch::Receiver<bool>,
+    ) -> Exit {
         let mut init: Option<Duration> = None;
         let mut served_any = false;
         loop {
@@ -125,7 +144,7 @@ impl Process {
             }
 
             let inv = tokio::select! {
-                inv = pool.take() => inv,
+                inv = queue.take() => inv,
                 status = self.child.wait() => {
                     logs::emit(&self.prefix, &format!("process exited while idle: {}", describe(status)));
                     return Exit::Gone;
@@ -133,7 +152,7 @@ impl Process {
                 _ = stopping(shutdown) => return Exit::Shutdown,
             };
 
-            let timeout = Duration::from_secs(pool.def.timeout_s);
+            let timeout = Duration::from_secs(spec.def.timeout_s);
             let started = Instant::now();
             let now = chrono::Utc::now();
             let done = self.api.expect(&inv.request_id);
@@ -141,13 +160,13 @@ impl Process {
                 request_id: inv.request_id.clone(),
                 payload: inv.payload.clone(),
                 deadline_epoch_ms: now.timestamp_millis() + timeout.as_millis() as i64,
-                function_arn: crate::function_env::function_arn(&pool.def.name),
+                function_arn: crate::function_env::function_arn(&spec.def.name),
                 trace_id: crate::ids::xray_trace_id(now.timestamp()),
             });
             if handed.is_err() {
                 // The process stopped polling before it got the invocation: someone else runs it.
                 self.api.clear();
-                pool.requeue(inv);
+                queue.requeue(inv);
                 continue;
             }
 
@@ -184,9 +203,9 @@ impl Process {
                 let max_memory_mb = report::max_memory_mb(self.pid);
                 let line = Report {
                     request_id: &inv.request_id,
-                    function: &pool.def.name,
+                    function: &spec.def.name,
                     duration,
-                    memory_mb: pool.def.memory_mb,
+                    memory_mb: spec.def.memory_mb,
                     max_memory_mb,
                     init: (!served_any).then_some(init).flatten(),
                     status,
@@ -196,7 +215,7 @@ impl Process {
             }
             served_any = true;
             self.api.clear();
-            pool.finished();
+            queue.finished();
             let _ = inv.reply.send(result);
             if let Some(exit) = exit {
                 return exit;
@@ -205,10 +224,10 @@ impl Process {
     }
 
     /// Kills and reaps the process; a timed-out one is killed here too.
-    async fn stop(&mut self, pool: &FunctionPool) {
+    async fn stop(&mut self, spec: &ProcessSpec) {
         let _ = self.child.start_kill();
         let _ = tokio::time::timeout(Duration::from_secs(5), self.child.wait()).await;
-        pool.registry.untrack(self.pid);
+        spec.registry.untrack(self.pid);
     }
 }
 

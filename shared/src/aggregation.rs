@@ -19,6 +19,7 @@ use serde_dynamo::AttributeValue;
 use crate::domain::analytics::{format_bucket, Granularity};
 use crate::domain::tenant::TenantId;
 use crate::keys;
+use crate::repo::events::StoredEvent;
 
 /// DynamoDB's limit on items in one TransactWriteItems call.
 pub const MAX_TRANSACTION_ITEMS: usize = 100;
@@ -50,20 +51,29 @@ impl CounterChange {
             "REMOVE" => (&record.change.old_image, -1),
             _ => return None,
         };
-        let attr = |name: &str| match image.get(name) {
+        let key = |name: &str| match image.get(name) {
             Some(AttributeValue::S(value)) => Some(value.as_str()),
             _ => None,
         };
-        if attr(keys::ENTITY) != Some(keys::ENTITY_EVENT) {
+        if key(keys::ENTITY) != Some(keys::ENTITY_EVENT) {
             return None;
         }
+        let tenant = keys::tenant_of_events_partition(key(keys::PK)?)?;
+        // The image is the item `EventsRepository` wrote, so it reads back as the same struct.
+        let stored: StoredEvent = match serde_dynamo::from_item(image.clone()) {
+            Ok(stored) => stored,
+            Err(error) => {
+                tracing::warn!(record = %record.event_id, %error, "event image does not map to an event; not counted");
+                return None;
+            }
+        };
         Some(Self {
             record_id: record.event_id.clone(),
-            tenant: keys::tenant_of_events_partition(attr(keys::PK)?)?,
-            event_type: attr("type")?.to_owned(),
-            occurred_at: DateTime::parse_from_rfc3339(attr("occurred_at")?)
+            tenant,
+            occurred_at: DateTime::parse_from_rfc3339(&stored.occurred_at)
                 .ok()?
                 .with_timezone(&Utc),
+            event_type: stored.event_type,
             delta,
         })
     }

@@ -31,16 +31,19 @@ pub fn dynamodb(config: &SdkConfig) -> aws_sdk_dynamodb::Client {
     aws_sdk_dynamodb::Client::new(config)
 }
 
-/// Loads the cursor signing key named by `CURSOR_SECRET_ID` from Secrets Manager.
-pub async fn cursor_signer(config: &SdkConfig) -> Result<CursorSigner, ConfigError> {
-    let secret_id = crate::config::Env::process().required("CURSOR_SECRET_ID")?;
+/// Loads the cursor signing key from the Secrets Manager secret `secret_id` names
+/// (`Config::require_cursor_secret_id`); a failure names `CURSOR_SECRET_ID`.
+pub async fn cursor_signer(
+    config: &SdkConfig,
+    secret_id: &str,
+) -> Result<CursorSigner, ConfigError> {
     let invalid = |reason: String| ConfigError::Invalid {
-        name: "CURSOR_SECRET_ID",
+        name: crate::config::CURSOR_SECRET_ID,
         reason,
     };
     let secret = aws_sdk_secretsmanager::Client::new(config)
         .get_secret_value()
-        .secret_id(&secret_id)
+        .secret_id(secret_id)
         .send()
         .await
         .map_err(|e| {

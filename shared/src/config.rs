@@ -1,7 +1,31 @@
-//! Configuration from the environment, checked once at cold start.
+//! Configuration from the environment: every variable a function reads is named and read here,
+//! once, at cold start, into one `Config`; the rest of the crate is handed the values.
 //!
 //! A bad value stops the function before it serves anything, with a message that names the
 //! variable: a misconfigured deploy should fail its first invocation loudly, not misbehave quietly.
+//! The names are the contract with Terraform (`terraform/lambda.tf`) and the local stack
+//! (`infra/src/function_env.rs`), which set them.
+
+use crate::edge::cors::CorsPolicy;
+use crate::edge::rate_limit::{Tiers, DEFAULT_TIERS};
+use crate::telemetry::LogLevel;
+
+/// `aws` (the default) or `local`.
+pub const OFAUTO_ENV: &str = "OFAUTO_ENV";
+/// An `EnvFilter` directive; `info` when unset.
+pub const LOG_LEVEL: &str = "LOG_LEVEL";
+/// Set by Lambda itself; names the function in its metrics.
+pub const AWS_LAMBDA_FUNCTION_NAME: &str = "AWS_LAMBDA_FUNCTION_NAME";
+/// The one DynamoDB table.
+pub const TABLE_NAME: &str = "TABLE_NAME";
+/// Comma-separated origin allowlist, see `edge::cors`.
+pub const CORS_ALLOWED_ORIGINS: &str = "CORS_ALLOWED_ORIGINS";
+/// `name=rate/burst/daily_quota`, comma-separated, see `edge::rate_limit`.
+pub const RATE_LIMIT_TIERS: &str = "RATE_LIMIT_TIERS";
+/// The Secrets Manager secret holding the cursor signing key.
+pub const CURSOR_SECRET_ID: &str = "CURSOR_SECRET_ID";
+/// The function's own SQS dead-letter queue; Terraform sets it empty for functions without one.
+pub const DEAD_LETTER_QUEUE_URL: &str = "DEAD_LETTER_QUEUE_URL";
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ConfigError {
@@ -25,21 +49,135 @@ impl Environment {
     }
 
     pub fn load<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Self, ConfigError> {
-        match env.optional("OFAUTO_ENV").as_deref() {
+        match env.optional(OFAUTO_ENV).as_deref() {
             None | Some("aws") => Ok(Environment::Aws),
             Some("local") => Ok(Environment::Local),
             Some(other) => Err(ConfigError::Invalid {
-                name: "OFAUTO_ENV",
+                name: OFAUTO_ENV,
                 reason: format!("must be `aws` or `local`, not `{other}`"),
             }),
         }
     }
+
+    /// The CORS allowlist when `CORS_ALLOWED_ORIGINS` is unset: any port of localhost on the
+    /// local stack, and no browser access at all on AWS.
+    fn default_origins(self) -> &'static str {
+        match self {
+            Environment::Local => "http://localhost:*",
+            Environment::Aws => "",
+        }
+    }
 }
 
+/// Everything a function is configured with. Settings only some functions need are `Option`s,
+/// and the function that needs one asks for it at cold start (`require_*`), which fails naming
+/// the variable.
 #[derive(Debug, Clone)]
 pub struct Config {
-    pub table_name: String,
     pub environment: Environment,
+    pub log_level: LogLevel,
+    /// Empty outside Lambda (unit tests, tools).
+    pub function_name: String,
+    pub table_name: String,
+    pub cors: CorsPolicy,
+    pub rate_limit_tiers: Tiers,
+    pub cursor_secret_id: Option<String>,
+    pub dead_letter_queue_url: Option<String>,
+}
+
+impl Config {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::load(&Env::process())
+    }
+
+    pub fn load<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Self, ConfigError> {
+        let environment = Environment::load(env)?;
+        let dead_letter_queue_url = env.optional(DEAD_LETTER_QUEUE_URL);
+        if let Some(url) = &dead_letter_queue_url {
+            if !(url.starts_with("https://") || url.starts_with("http://")) {
+                return Err(ConfigError::Invalid {
+                    name: DEAD_LETTER_QUEUE_URL,
+                    reason: "must be an SQS queue URL".into(),
+                });
+            }
+        }
+        Ok(Self {
+            environment,
+            log_level: log_level(env)?,
+            function_name: function_name(env),
+            table_name: table_name(env)?,
+            cors: cors_policy(env, environment)?,
+            rate_limit_tiers: setting(env, RATE_LIMIT_TIERS, DEFAULT_TIERS, Tiers::parse)?,
+            cursor_secret_id: env.optional(CURSOR_SECRET_ID),
+            dead_letter_queue_url,
+        })
+    }
+
+    /// For the functions that sign cursors.
+    pub fn require_cursor_secret_id(&self) -> Result<&str, ConfigError> {
+        required(&self.cursor_secret_id, CURSOR_SECRET_ID)
+    }
+
+    /// For the functions that park work they can never do.
+    pub fn require_dead_letter_queue_url(&self) -> Result<&str, ConfigError> {
+        required(&self.dead_letter_queue_url, DEAD_LETTER_QUEUE_URL)
+    }
+}
+
+fn required<'a>(value: &'a Option<String>, name: &'static str) -> Result<&'a str, ConfigError> {
+    value.as_deref().ok_or(ConfigError::Missing(name))
+}
+
+fn table_name<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<String, ConfigError> {
+    let table_name = env.required(TABLE_NAME)?;
+    let valid_table = (3..=255).contains(&table_name.len())
+        && table_name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
+    if !valid_table {
+        return Err(ConfigError::Invalid {
+            name: TABLE_NAME,
+            reason: "must be 3-255 characters of [A-Za-z0-9_.-]".into(),
+        });
+    }
+    Ok(table_name)
+}
+
+/// `LOG_LEVEL` alone, for a function that starts its logs without a whole `Config`.
+pub fn log_level<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<LogLevel, ConfigError> {
+    setting(env, LOG_LEVEL, "info", LogLevel::parse)
+}
+
+/// `AWS_LAMBDA_FUNCTION_NAME` alone, for the same.
+pub fn function_name<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> String {
+    env.optional(AWS_LAMBDA_FUNCTION_NAME).unwrap_or_default()
+}
+
+/// `CORS_ALLOWED_ORIGINS` alone, for a function that builds its edge without a whole `Config`.
+pub fn cors_policy<F: Fn(&str) -> Option<String>>(
+    env: &Env<F>,
+    environment: Environment,
+) -> Result<CorsPolicy, ConfigError> {
+    setting(
+        env,
+        CORS_ALLOWED_ORIGINS,
+        environment.default_origins(),
+        CorsPolicy::parse,
+    )
+}
+
+/// An optional variable parsed by its type, `default` standing in when it is unset or empty.
+fn setting<F, T>(
+    env: &Env<F>,
+    name: &'static str,
+    default: &str,
+    parse: impl FnOnce(&str) -> Result<T, String>,
+) -> Result<T, ConfigError>
+where
+    F: Fn(&str) -> Option<String>,
+{
+    let raw = env.optional(name);
+    parse(raw.as_deref().unwrap_or(default)).map_err(|reason| ConfigError::Invalid { name, reason })
 }
 
 /// Reads variables through a lookup function so tests need not touch the process environment.
@@ -64,31 +202,6 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
     }
 }
 
-impl Config {
-    pub fn from_env() -> Result<Self, ConfigError> {
-        Self::load(&Env::process())
-    }
-
-    pub fn load<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Self, ConfigError> {
-        let table_name = env.required("TABLE_NAME")?;
-        let valid_table = (3..=255).contains(&table_name.len())
-            && table_name
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
-        if !valid_table {
-            return Err(ConfigError::Invalid {
-                name: "TABLE_NAME",
-                reason: "must be 3-255 characters of [A-Za-z0-9_.-]".into(),
-            });
-        }
-        let environment = Environment::load(env)?;
-        Ok(Self {
-            table_name,
-            environment,
-        })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -107,13 +220,72 @@ mod tests {
         assert_eq!(load(&[]).unwrap_err(), ConfigError::Missing("TABLE_NAME"));
         let bad_table = load(&[("TABLE_NAME", "a b")]).unwrap_err();
         assert!(bad_table.to_string().contains("TABLE_NAME"));
-        let bad_env = load(&[("TABLE_NAME", "ofauto"), ("OFAUTO_ENV", "prod")]).unwrap_err();
-        assert!(bad_env.to_string().contains("OFAUTO_ENV"));
+        for (name, value) in [
+            ("OFAUTO_ENV", "prod"),
+            ("LOG_LEVEL", "info,=[["),
+            ("CORS_ALLOWED_ORIGINS", "*.example.com"),
+            ("RATE_LIMIT_TIERS", "bulk=1/1/1"),
+            ("DEAD_LETTER_QUEUE_URL", "queue"),
+        ] {
+            let err = load(&[("TABLE_NAME", "ofauto"), (name, value)]).unwrap_err();
+            assert!(
+                matches!(err, ConfigError::Invalid { name: named, .. } if named == name),
+                "{name}: {err}"
+            );
+            assert!(err.to_string().contains(name), "{err}");
+        }
     }
 
     #[test]
-    fn defaults_to_aws() {
+    fn defaults_to_aws_without_browser_access() {
         let config = load(&[("TABLE_NAME", "ofauto")]).unwrap();
         assert_eq!(config.environment, Environment::Aws);
+        assert!(!config.cors.allows("http://localhost:5173"));
+        assert_eq!(
+            config.rate_limit_tiers,
+            Tiers::parse(DEFAULT_TIERS).unwrap()
+        );
+        assert_eq!(config.log_level, LogLevel::parse("info").unwrap());
+        assert_eq!(config.function_name, "");
+    }
+
+    #[test]
+    fn local_defaults_allow_localhost_and_explicit_origins_replace_them() {
+        let local = load(&[("TABLE_NAME", "ofauto"), ("OFAUTO_ENV", "local")]).unwrap();
+        assert!(local.cors.allows("http://localhost:5173"));
+        let explicit = load(&[
+            ("TABLE_NAME", "ofauto"),
+            ("OFAUTO_ENV", "local"),
+            ("CORS_ALLOWED_ORIGINS", "https://app.example.com"),
+        ])
+        .unwrap();
+        assert!(explicit.cors.allows("https://app.example.com"));
+        assert!(!explicit.cors.allows("http://localhost:5173"));
+    }
+
+    #[test]
+    fn settings_some_functions_need_are_required_by_name_when_asked_for() {
+        let without = load(&[("TABLE_NAME", "ofauto"), ("DEAD_LETTER_QUEUE_URL", "")]).unwrap();
+        assert_eq!(
+            without.require_cursor_secret_id().unwrap_err(),
+            ConfigError::Missing("CURSOR_SECRET_ID")
+        );
+        assert_eq!(
+            without.require_dead_letter_queue_url().unwrap_err(),
+            ConfigError::Missing("DEAD_LETTER_QUEUE_URL")
+        );
+        let with = load(&[
+            ("TABLE_NAME", "ofauto"),
+            ("CURSOR_SECRET_ID", "ofauto/cursor"),
+            ("DEAD_LETTER_QUEUE_URL", "http://127.0.0.1:5000/123/dlq"),
+            ("AWS_LAMBDA_FUNCTION_NAME", "events-list"),
+        ])
+        .unwrap();
+        assert_eq!(with.require_cursor_secret_id(), Ok("ofauto/cursor"));
+        assert_eq!(
+            with.require_dead_letter_queue_url(),
+            Ok("http://127.0.0.1:5000/123/dlq")
+        );
+        assert_eq!(with.function_name, "events-list");
     }
 }

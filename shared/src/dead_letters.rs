@@ -4,8 +4,6 @@
 use aws_config::SdkConfig;
 use serde::Serialize;
 
-use crate::config::{ConfigError, Env};
-
 #[derive(Debug, Clone)]
 pub struct DeadLetterQueue {
     client: aws_sdk_sqs::Client,
@@ -17,14 +15,14 @@ pub struct DeadLetterQueue {
 const MAX_TEXT_CHARS: usize = 2048;
 
 impl DeadLetterQueue {
-    /// `DEAD_LETTER_QUEUE_URL`, which Terraform (and the local stack) set to the function's own
-    /// queue: a consumer that could not park a poison record would have to block on it.
-    pub fn from_env(sdk: &SdkConfig) -> Result<Self, ConfigError> {
-        let url = Env::process().required("DEAD_LETTER_QUEUE_URL")?;
-        Ok(Self {
+    /// `url` is `DEAD_LETTER_QUEUE_URL` (`Config::require_dead_letter_queue_url`), which
+    /// Terraform (and the local stack) set to the function's own queue: a consumer that could not
+    /// park a poison record would have to block on it.
+    pub fn new(sdk: &SdkConfig, url: &str) -> Self {
+        Self {
             client: aws_sdk_sqs::Client::new(sdk),
-            url,
-        })
+            url: url.to_owned(),
+        }
     }
 
     pub async fn send(&self, letter: &impl Serialize) -> Result<(), String> {

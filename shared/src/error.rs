@@ -59,6 +59,20 @@ pub enum ApiError {
     Internal(String),
 }
 
+/// Storage says what failed; the edge decides what the client sees. Throttled or unreachable
+/// storage is a 503 the client may retry, anything else (corrupt items included) a 500, and the
+/// storage message is kept for the logs only: `to_problem` never echoes it.
+impl From<crate::repo::StorageError> for ApiError {
+    fn from(err: crate::repo::StorageError) -> Self {
+        use crate::repo::StorageError;
+        match err {
+            StorageError::Unavailable(detail) => ApiError::Unavailable(detail),
+            StorageError::Corrupt(detail) => ApiError::Internal(format!("corrupt item: {detail}")),
+            StorageError::Internal(detail) => ApiError::Internal(detail),
+        }
+    }
+}
+
 /// The wire shape of an error.
 #[derive(Debug, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct Problem {
@@ -229,6 +243,28 @@ mod tests {
         assert_eq!(problem.status, 500);
         assert!(!problem.detail.contains("arn"));
         assert!(problem.detail.contains("req-1"));
+    }
+
+    #[test]
+    fn storage_errors_are_503_when_retrying_helps_and_500_otherwise_never_echoed() {
+        use crate::repo::StorageError;
+        for (err, status) in [
+            (
+                StorageError::Unavailable("ThrottlingException: arn:secret".into()),
+                503,
+            ),
+            (StorageError::Corrupt("stored event arn:secret".into()), 500),
+            (
+                StorageError::Internal("ValidationException: arn:secret".into()),
+                500,
+            ),
+        ] {
+            let api = ApiError::from(err);
+            assert_eq!(api.status(), status);
+            let problem = api.to_problem("req-1");
+            assert!(!problem.detail.contains("arn"), "{}", problem.detail);
+            assert!(problem.detail.contains("req-1"));
+        }
     }
 
     #[test]

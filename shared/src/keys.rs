@@ -1,12 +1,19 @@
 //! The only code that turns a tenant and an id into a DynamoDB key.
 //!
 //! Every partition key starts with `T#<tenant>#`, and tenant ids cannot contain `#`, so no input
-//! can make one tenant's key land in another tenant's partition. Handlers never format keys.
+//! can make one tenant's key land in another tenant's partition. Handlers never format keys, and
+//! neither do repositories or edge stores: they name the item with a [`Key`], and its
+//! [`Key::partition`] and [`Key::sort`] are the one place each key format is written down.
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use chrono::NaiveDate;
+use sha2::{Digest, Sha256};
 
 use crate::domain::analytics::Granularity;
 use crate::domain::event::EventType;
 use crate::domain::ids::EventId;
 use crate::domain::tenant::TenantId;
+use crate::repo::attributes::Item;
 
 pub const PK: &str = "pk";
 pub const SK: &str = "sk";
@@ -18,11 +25,173 @@ pub const TTL_ATTRIBUTE: &str = "expires_at";
 pub const ENTITY: &str = "entity";
 pub const ENTITY_EVENT: &str = "event";
 
+/// Declares [`KeyKind`] and its [`KeyKind::ALL`] from one list, so that no kind can be left out
+/// of `ALL` (and so out of the tests that walk it).
+macro_rules! key_kinds {
+    ($($(#[doc = $doc:literal])* $kind:ident,)+) => {
+        /// What a [`Key`] addresses: one kind per kind of item the table or its index holds.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum KeyKind {
+            $($(#[doc = $doc])* $kind,)+
+        }
+
+        impl KeyKind {
+            /// Every kind, generated with the enum itself.
+            pub const ALL: &'static [KeyKind] = &[$(KeyKind::$kind,)+];
+        }
+    };
+}
+
+key_kinds! {
+    /// An event in the table.
+    Event,
+    /// The same event in the by-type index.
+    EventByType,
+    /// An hourly or daily counter item.
+    Counter,
+    /// A marker saying the aggregator applied one stream record.
+    AppliedRecord,
+    /// One rate-limit window's hit counter.
+    RateWindow,
+    /// One day's quota counter.
+    RateQuota,
+    /// An idempotency record.
+    Idempotency,
+}
+
+/// The key of one item, in the table or in the `gsi1` index. Build it, then read its parts with
+/// [`Key::partition`] and [`Key::sort`], or write them onto an item with [`Key::write_to`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Key<'a> {
+    /// All of a tenant's events, sorted by id (and so by `occurred_at`).
+    Event { tenant: &'a TenantId, id: EventId },
+    /// The by-type index entry of an event: the type filter is a key lookup, never a scan.
+    EventByType {
+        tenant: &'a TenantId,
+        event_type: &'a EventType,
+        id: EventId,
+    },
+    /// One counter item per tenant, granularity and bucket (a bucket start as
+    /// `crate::domain::analytics::format_bucket` spells it).
+    Counter {
+        tenant: &'a TenantId,
+        granularity: Granularity,
+        bucket: &'a str,
+    },
+    /// The aggregator's marker for one stream record, by the record's `eventID`.
+    AppliedRecord {
+        tenant: &'a TenantId,
+        record_id: &'a str,
+    },
+    /// The rate-limit window starting at `window_start` (Unix seconds).
+    RateWindow {
+        tenant: &'a TenantId,
+        window_start: i64,
+    },
+    /// The daily quota counter of one UTC day.
+    RateQuota {
+        tenant: &'a TenantId,
+        day: NaiveDate,
+    },
+    /// An idempotency record: the route and a SHA-256 of the client's key, so that any printable
+    /// client key makes a bounded, `#`-free suffix.
+    Idempotency {
+        tenant: &'a TenantId,
+        route: &'a str,
+        client_key: &'a str,
+    },
+}
+
+impl Key<'_> {
+    pub fn kind(&self) -> KeyKind {
+        match self {
+            Key::Event { .. } => KeyKind::Event,
+            Key::EventByType { .. } => KeyKind::EventByType,
+            Key::Counter { .. } => KeyKind::Counter,
+            Key::AppliedRecord { .. } => KeyKind::AppliedRecord,
+            Key::RateWindow { .. } => KeyKind::RateWindow,
+            Key::RateQuota { .. } => KeyKind::RateQuota,
+            Key::Idempotency { .. } => KeyKind::Idempotency,
+        }
+    }
+
+    pub fn tenant(&self) -> &TenantId {
+        match self {
+            Key::Event { tenant, .. }
+            | Key::EventByType { tenant, .. }
+            | Key::Counter { tenant, .. }
+            | Key::AppliedRecord { tenant, .. }
+            | Key::RateWindow { tenant, .. }
+            | Key::RateQuota { tenant, .. }
+            | Key::Idempotency { tenant, .. } => tenant,
+        }
+    }
+
+    pub fn partition(&self) -> String {
+        match self {
+            Key::Event { tenant, .. } => events_partition(tenant),
+            Key::EventByType {
+                tenant, event_type, ..
+            } => events_by_type_partition(tenant, event_type),
+            Key::Counter {
+                tenant,
+                granularity,
+                ..
+            } => counters_partition(tenant, *granularity),
+            Key::AppliedRecord { tenant, .. } => format!("{}AGGREC", tenant_prefix(tenant)),
+            Key::RateWindow { tenant, .. } | Key::RateQuota { tenant, .. } => {
+                format!("{}RL", tenant_prefix(tenant))
+            }
+            Key::Idempotency { tenant, .. } => format!("{}IDEM", tenant_prefix(tenant)),
+        }
+    }
+
+    pub fn sort(&self) -> String {
+        match self {
+            Key::Event { id, .. } | Key::EventByType { id, .. } => event_sort_key(*id),
+            Key::Counter { bucket, .. } => (*bucket).to_owned(),
+            Key::AppliedRecord { record_id, .. } => (*record_id).to_owned(),
+            Key::RateWindow { window_start, .. } => format!("W#{window_start}"),
+            Key::RateQuota { day, .. } => format!("Q#{}", day.format("%Y-%m-%d")),
+            Key::Idempotency {
+                route, client_key, ..
+            } => format!("{route}#{}", sha256_hex(client_key.as_bytes())),
+        }
+    }
+
+    /// The attributes the two parts are stored under: the table's, or the index's.
+    pub fn attribute_names(&self) -> (&'static str, &'static str) {
+        match self.kind() {
+            KeyKind::EventByType => (GSI1_PK, GSI1_SK),
+            KeyKind::Event
+            | KeyKind::Counter
+            | KeyKind::AppliedRecord
+            | KeyKind::RateWindow
+            | KeyKind::RateQuota
+            | KeyKind::Idempotency => (PK, SK),
+        }
+    }
+
+    /// Adds the key's two attributes to `item`.
+    pub fn write_to(&self, item: &mut Item) {
+        let (pk, sk) = self.attribute_names();
+        item.insert(pk.to_owned(), AttributeValue::S(self.partition()));
+        item.insert(sk.to_owned(), AttributeValue::S(self.sort()));
+    }
+
+    /// The key alone, as `GetItem`, `UpdateItem` and `DeleteItem` take it.
+    pub fn to_item(&self) -> Item {
+        let mut item = Item::with_capacity(2);
+        self.write_to(&mut item);
+        item
+    }
+}
+
 fn tenant_prefix(tenant: &TenantId) -> String {
     format!("T#{}#", tenant.as_str())
 }
 
-/// All of a tenant's events, sorted by id (and so by `occurred_at`).
+/// The partition of [`Key::Event`]: a tenant's events, for queries over all of them.
 pub fn events_partition(tenant: &TenantId) -> String {
     format!("{}EV", tenant_prefix(tenant))
 }
@@ -33,16 +202,17 @@ pub fn tenant_of_events_partition(pk: &str) -> Option<TenantId> {
     TenantId::parse(tenant)
 }
 
+/// The sort key of [`Key::Event`] and [`Key::EventByType`], for the bounds of an id range.
 pub fn event_sort_key(id: EventId) -> String {
     id.to_string()
 }
 
-/// The by-type index partition: the type filter is a key lookup, never a scan.
+/// The partition of [`Key::EventByType`], for queries over one type.
 pub fn events_by_type_partition(tenant: &TenantId, event_type: &EventType) -> String {
     format!("{}EVT#{}", tenant_prefix(tenant), event_type.as_str())
 }
 
-/// Counter items: one per tenant, granularity and bucket.
+/// The partition of [`Key::Counter`], for range reads over buckets.
 pub fn counters_partition(tenant: &TenantId, granularity: Granularity) -> String {
     format!("{}CNT#{}", tenant_prefix(tenant), granularity.tag())
 }
@@ -63,38 +233,158 @@ pub const COUNTER_OTHER_ATTRIBUTE: &str = "other";
 /// fits without reading every attribute.
 pub const COUNTER_TYPES_ATTRIBUTE: &str = "types";
 
-/// Markers that record which stream records the aggregator has applied.
-pub fn applied_records_partition(tenant: &TenantId) -> String {
-    format!("{}AGGREC", tenant_prefix(tenant))
+/// Lower-case hex SHA-256: how keys spell a digest, and how the idempotency request hash does.
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
+    lower_hex(&Sha256::digest(bytes))
 }
 
-/// Rate-limit windows and daily quota counters.
-pub fn rate_limit_partition(tenant: &TenantId) -> String {
-    format!("{}RL", tenant_prefix(tenant))
-}
-
-/// Idempotency records; the sort key is the route and a hash of the client's key.
-pub fn idempotency_partition(tenant: &TenantId) -> String {
-    format!("{}IDEM", tenant_prefix(tenant))
+pub(crate) fn lower_hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// One key of each kind and the exact strings it must produce. The match has no wildcard, so
+    /// a new kind does not compile until it has an example here, and `KeyKind::ALL` is generated
+    /// with the enum, so every test below walks every kind.
+    fn example<'a>(
+        kind: KeyKind,
+        tenant: &'a TenantId,
+        event_type: &'a EventType,
+    ) -> (Key<'a>, &'static str, &'static str) {
+        let id = EventId::parse("01JD0000000000000000000000").unwrap();
+        match kind {
+            KeyKind::Event => (
+                Key::Event { tenant, id },
+                "T#acme#EV",
+                "01JD0000000000000000000000",
+            ),
+            KeyKind::EventByType => (
+                Key::EventByType {
+                    tenant,
+                    event_type,
+                    id,
+                },
+                "T#acme#EVT#signup",
+                "01JD0000000000000000000000",
+            ),
+            KeyKind::Counter => (
+                Key::Counter {
+                    tenant,
+                    granularity: Granularity::Hour,
+                    bucket: "2026-01-02T03:00:00Z",
+                },
+                "T#acme#CNT#H",
+                "2026-01-02T03:00:00Z",
+            ),
+            KeyKind::AppliedRecord => (
+                Key::AppliedRecord {
+                    tenant,
+                    record_id: "c81e728d9d4c2f636f067f89cc14862c",
+                },
+                "T#acme#AGGREC",
+                "c81e728d9d4c2f636f067f89cc14862c",
+            ),
+            KeyKind::RateWindow => (
+                Key::RateWindow {
+                    tenant,
+                    window_start: 1_767_225_602,
+                },
+                "T#acme#RL",
+                "W#1767225602",
+            ),
+            KeyKind::RateQuota => (
+                Key::RateQuota {
+                    tenant,
+                    day: NaiveDate::from_ymd_opt(2026, 1, 2).unwrap(),
+                },
+                "T#acme#RL",
+                "Q#2026-01-02",
+            ),
+            KeyKind::Idempotency => (
+                Key::Idempotency {
+                    tenant,
+                    route: "POST /v1/events",
+                    client_key: "k",
+                },
+                "T#acme#IDEM",
+                // sha256("k")
+                "POST /v1/events#8254c329a92850f6d539dd376f4816ee2764517da5e0235514af433164480d7a",
+            ),
+        }
+    }
+
+    fn examples<'a>(
+        tenant: &'a TenantId,
+        event_type: &'a EventType,
+    ) -> impl Iterator<Item = (Key<'a>, &'static str, &'static str)> {
+        KeyKind::ALL
+            .iter()
+            .map(move |&kind| example(kind, tenant, event_type))
+    }
+
+    #[test]
+    fn every_kind_of_key_keeps_its_format() {
+        let tenant = TenantId::parse("acme").unwrap();
+        let ty = EventType::parse("signup").unwrap();
+        for (key, pk, sk) in examples(&tenant, &ty) {
+            assert_eq!(key.partition(), pk, "{:?}", key.kind());
+            assert_eq!(key.sort(), sk, "{:?}", key.kind());
+        }
+    }
+
+    #[test]
+    fn every_example_is_of_its_own_kind() {
+        let tenant = TenantId::parse("acme").unwrap();
+        let ty = EventType::parse("signup").unwrap();
+        for &kind in KeyKind::ALL {
+            assert_eq!(example(kind, &tenant, &ty).0.kind(), kind);
+        }
+    }
+
     #[test]
     fn every_partition_starts_with_the_tenant() {
         let tenant = TenantId::parse("acme").unwrap();
         let ty = EventType::parse("signup").unwrap();
-        for pk in [
-            events_partition(&tenant),
-            events_by_type_partition(&tenant, &ty),
-            counters_partition(&tenant, Granularity::Hour),
-            applied_records_partition(&tenant),
-            rate_limit_partition(&tenant),
-            idempotency_partition(&tenant),
-        ] {
+        for (key, _, _) in examples(&tenant, &ty) {
+            let pk = key.partition();
             assert!(pk.starts_with("T#acme#"), "{pk}");
+            assert_eq!(key.tenant(), &tenant);
+        }
+    }
+
+    #[test]
+    fn a_key_written_to_an_item_reads_back() {
+        let tenant = TenantId::parse("acme").unwrap();
+        let ty = EventType::parse("signup").unwrap();
+        for (key, pk, sk) in examples(&tenant, &ty) {
+            let item = key.to_item();
+            let (pk_name, sk_name) = key.attribute_names();
+            assert_eq!(item.len(), 2);
+            assert_eq!(item[pk_name], AttributeValue::S(pk.into()));
+            assert_eq!(item[sk_name], AttributeValue::S(sk.into()));
+        }
+    }
+
+    #[test]
+    fn kinds_in_the_same_key_space_never_share_an_item() {
+        let tenant = TenantId::parse("acme").unwrap();
+        let ty = EventType::parse("signup").unwrap();
+        let keys: Vec<_> = examples(&tenant, &ty).map(|(key, _, _)| key).collect();
+        for (i, a) in keys.iter().enumerate() {
+            for b in &keys[i + 1..] {
+                if a.attribute_names() == b.attribute_names() {
+                    assert_ne!(
+                        (a.partition(), a.sort()),
+                        (b.partition(), b.sort()),
+                        "{:?} and {:?}",
+                        a.kind(),
+                        b.kind()
+                    );
+                }
+            }
         }
     }
 
@@ -111,7 +401,10 @@ mod tests {
     fn tenants_that_prefix_each_other_do_not_share_partitions() {
         let a = TenantId::parse("a").unwrap();
         let ab = TenantId::parse("a.b").unwrap();
-        assert_ne!(events_partition(&a), events_partition(&ab));
-        assert!(!events_partition(&ab).starts_with(&events_partition(&a)));
+        let ty = EventType::parse("signup").unwrap();
+        for (key_a, key_ab) in examples(&a, &ty).zip(examples(&ab, &ty)) {
+            assert_ne!(key_a.0.partition(), key_ab.0.partition());
+            assert!(!key_ab.0.partition().starts_with(&key_a.0.partition()));
+        }
     }
 }

@@ -5,6 +5,7 @@
 //! document: CloudWatch turns it into latency and count metrics with no agent and no API call,
 //! and it is still an ordinary JSON log line to search.
 
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use serde_json::json;
@@ -12,15 +13,38 @@ use tracing_subscriber::EnvFilter;
 
 pub const METRICS_NAMESPACE: &str = "OFAuto";
 
-/// Installs the JSON subscriber. `LOG_LEVEL` takes an EnvFilter directive; bad values fail fast.
-pub fn init() -> Result<(), crate::config::ConfigError> {
-    let directive = std::env::var("LOG_LEVEL").unwrap_or_else(|_| "info".into());
-    let filter =
-        EnvFilter::try_new(&directive).map_err(|e| crate::config::ConfigError::Invalid {
-            name: "LOG_LEVEL",
-            reason: e.to_string(),
-        })?;
-    tracing_subscriber::fmt()
+/// A validated `LOG_LEVEL`: an `EnvFilter` directive such as `info` or `warn,shared=debug`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogLevel(String);
+
+impl LogLevel {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        EnvFilter::try_new(raw).map_err(|e| e.to_string())?;
+        Ok(Self(raw.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Default for LogLevel {
+    fn default() -> Self {
+        Self("info".into())
+    }
+}
+
+/// The running function's name, set once at cold start by `install`: the per-request log line
+/// and the metrics carry it without reading the environment on every request.
+static FUNCTION_NAME: OnceLock<String> = OnceLock::new();
+
+/// Installs the JSON subscriber at `level` and records the function's name for the metrics. The
+/// first call wins; later ones change nothing.
+pub fn install(level: &LogLevel, function_name: &str) {
+    // The first name stays, like the first subscriber.
+    let _ = FUNCTION_NAME.set(function_name.to_owned());
+    let filter = EnvFilter::try_new(level.as_str()).unwrap_or_else(|_| EnvFilter::new("info"));
+    let installed = tracing_subscriber::fmt()
         .json()
         .with_env_filter(filter)
         .with_current_span(true)
@@ -28,14 +52,28 @@ pub fn init() -> Result<(), crate::config::ConfigError> {
         .with_target(false)
         .flatten_event(true)
         .with_ansi(false)
-        .init();
-    Ok(())
+        .try_init();
+    if installed.is_err() {
+        tracing::debug!("a log subscriber was already installed");
+    }
+}
+
+fn function_name() -> &'static str {
+    FUNCTION_NAME.get().map_or("", String::as_str)
 }
 
 pub fn request_line(request_id: &str, tenant: &str, route: &str, status: u16, latency: Duration) {
     println!(
         "{}",
-        request_document(request_id, tenant, route, status, latency, now_millis())
+        request_document(
+            function_name(),
+            request_id,
+            tenant,
+            route,
+            status,
+            latency,
+            now_millis()
+        )
     );
 }
 
@@ -43,12 +81,19 @@ pub fn request_line(request_id: &str, tenant: &str, route: &str, status: u16, la
 /// alarm on it pages whoever must look at the queue; zero counts are not worth a log line.
 pub fn count(metric: &str, value: usize) {
     if value > 0 {
-        println!("{}", count_document(metric, value, now_millis()));
+        println!(
+            "{}",
+            count_document(function_name(), metric, value, now_millis())
+        );
     }
 }
 
-fn count_document(metric: &str, value: usize, timestamp_ms: i64) -> serde_json::Value {
-    let function = std::env::var("AWS_LAMBDA_FUNCTION_NAME").unwrap_or_default();
+fn count_document(
+    function: &str,
+    metric: &str,
+    value: usize,
+    timestamp_ms: i64,
+) -> serde_json::Value {
     let mut document = json!({
         "_aws": {
             "Timestamp": timestamp_ms,
@@ -71,6 +116,7 @@ fn now_millis() -> i64 {
 }
 
 fn request_document(
+    function: &str,
     request_id: &str,
     tenant: &str,
     route: &str,
@@ -78,7 +124,6 @@ fn request_document(
     latency: Duration,
     timestamp_ms: i64,
 ) -> serde_json::Value {
-    let function = std::env::var("AWS_LAMBDA_FUNCTION_NAME").unwrap_or_default();
     json!({
         "_aws": {
             "Timestamp": timestamp_ms,
@@ -112,6 +157,7 @@ mod tests {
     #[test]
     fn request_line_is_a_valid_emf_document() {
         let doc = request_document(
+            "events-list",
             "r1",
             "acme",
             "GET /v1/events",
@@ -132,12 +178,19 @@ mod tests {
         assert_eq!(doc["status"], 200);
         assert_eq!(doc["tenant"], "acme");
         assert_eq!(doc["latency"], 12.0);
+        assert_eq!(doc["function"], "events-list");
     }
 
     #[test]
     fn a_count_is_an_emf_metric_named_after_its_value() {
-        let doc = count_document("poison_records", 2, 1_700_000_000_000);
+        let doc = count_document(
+            "analytics-aggregator",
+            "poison_records",
+            2,
+            1_700_000_000_000,
+        );
         assert_eq!(doc["poison_records"], 2);
+        assert_eq!(doc["function"], "analytics-aggregator");
         let declared = &doc["_aws"]["CloudWatchMetrics"][0];
         assert_eq!(declared["Metrics"][0]["Name"], "poison_records");
         assert_eq!(declared["Namespace"], METRICS_NAMESPACE);

@@ -1,11 +1,12 @@
-//! The cold-start sequence every tenant route repeats: logs first (so a config failure is
-//! logged as JSON), then config, AWS clients' shared config, and the edge policies.
+//! The cold-start sequence every function repeats: the whole configuration, read once, then JSON
+//! logs, then (for tenant routes) the AWS clients' shared config and the edge policies.
 
 use aws_config::SdkConfig;
 
+use crate::aws;
 use crate::config::{Config, ConfigError};
 use crate::edge::Edge;
-use crate::{aws, telemetry};
+use crate::telemetry::{self, LogLevel};
 
 pub struct TenantRoute {
     pub config: Config,
@@ -13,10 +14,26 @@ pub struct TenantRoute {
     pub edge: Edge,
 }
 
+/// Reads and checks the configuration and starts the JSON logs at its `LOG_LEVEL`. A bad
+/// configuration is logged as JSON too, at the default level, before the error is returned and
+/// the function stops.
+pub fn start() -> Result<Config, ConfigError> {
+    match Config::from_env() {
+        Ok(config) => {
+            telemetry::install(&config.log_level, &config.function_name);
+            Ok(config)
+        }
+        Err(error) => {
+            telemetry::install(&LogLevel::default(), "");
+            tracing::error!(error = %error, "invalid configuration");
+            Err(error)
+        }
+    }
+}
+
 pub async fn tenant_route() -> Result<TenantRoute, ConfigError> {
-    telemetry::init()?;
-    let config = Config::from_env()?;
+    let config = start()?;
     let sdk = aws::sdk_config().await;
-    let edge = Edge::tenant(&config, &sdk)?;
+    let edge = Edge::tenant_route(&config, &sdk);
     Ok(TenantRoute { config, sdk, edge })
 }

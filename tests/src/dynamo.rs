@@ -3,7 +3,9 @@
 //! control the API enforces, so tests use it only to set the stage, never to check results.
 
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
+use shared::domain::tenant::TenantId;
+use shared::edge::idempotency::request_hash;
+use shared::keys::Key;
 
 use crate::stack::stack;
 
@@ -60,29 +62,6 @@ async fn call(operation: &str, body: Value) -> Value {
     serde_json::from_str(&text).unwrap_or(Value::Null)
 }
 
-/// Lower-case hex SHA-256.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
-/// The fingerprint the idempotency layer keeps of a request: SHA-256 over each of method, raw
-/// path and body, each preceded by its length as a big-endian u64.
-pub fn idempotency_request_hash(method: &str, path: &str, body: &[u8]) -> String {
-    let mut hasher = Sha256::new();
-    for part in [method.as_bytes(), path.as_bytes(), body] {
-        hasher.update((part.len() as u64).to_be_bytes());
-        hasher.update(part);
-    }
-    hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
 /// An `in_progress` idempotency record for `POST /v1/events`, as an invocation leaves it while it
 /// runs (or when it dies): held until `lease_until_ms`.
 pub async fn put_in_progress_idempotency_record(
@@ -92,12 +71,18 @@ pub async fn put_in_progress_idempotency_record(
     lease_until_ms: i64,
 ) {
     let now = chrono::Utc::now().timestamp();
+    let tenant = TenantId::parse(tenant).expect("a valid tenant id");
+    let record = Key::Idempotency {
+        tenant: &tenant,
+        route: "POST /v1/events",
+        client_key: key,
+    };
     put_item(json!({
-        "pk": {"S": format!("T#{tenant}#IDEM")},
-        "sk": {"S": format!("POST /v1/events#{}", sha256_hex(key.as_bytes()))},
+        "pk": {"S": record.partition()},
+        "sk": {"S": record.sort()},
         "entity": {"S": "idempotency"},
         "status": {"S": "in_progress"},
-        "request_hash": {"S": idempotency_request_hash("POST", "/v1/events", body)},
+        "request_hash": {"S": request_hash("POST", "/v1/events", body)},
         "lease_until": {"N": lease_until_ms.to_string()},
         "expires_at": {"N": (now + 86_400).to_string()},
     }))

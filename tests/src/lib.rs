@@ -7,6 +7,7 @@
 //! - [`stack`] starts `ofauto-local` on free ports and waits until it is ready.
 //! - [`tokens`] mints RS256 dev JWTs with the stack's private key, valid and deliberately broken.
 //! - [`api`] is a small HTTP client plus assertions for problem+json and the security headers.
+//! - [`manifest`] reads `functions/manifest.json` with `ofauto-routes`, the stack's own reader.
 //! - [`fixtures`] holds tenants, event creation and list walking shared by the test files.
 //! - [`raw`] speaks HTTP/1.1 by hand, for requests a client library refuses to send.
 //! - [`dynamo`] writes straight to DynamoDB Local, to stage states the API cannot produce.
@@ -15,6 +16,7 @@
 pub mod api;
 pub mod dynamo;
 pub mod fixtures;
+pub mod manifest;
 pub mod queues;
 pub mod raw;
 pub mod stack;

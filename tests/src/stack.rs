@@ -103,21 +103,11 @@ fn absolute(base: &Path, path: PathBuf) -> PathBuf {
     }
 }
 
-/// Function names from `functions/manifest.json`, to check their binaries were built.
+/// Function names from `functions/manifest.json`, to check their binaries were built. A manifest
+/// that does not load names none: the stack itself then says what is wrong with it.
 fn manifest_function_names(root: &Path) -> Vec<String> {
-    let Ok(raw) = fs::read_to_string(root.join("functions/manifest.json")) else {
-        return Vec::new();
-    };
-    let Ok(manifest) = serde_json::from_str::<serde_json::Value>(&raw) else {
-        return Vec::new();
-    };
-    manifest["functions"]
-        .as_array()
-        .map(|fns| {
-            fns.iter()
-                .filter_map(|f| f["name"].as_str().map(str::to_owned))
-                .collect()
-        })
+    ofauto_routes::Manifest::load(&root.join("functions/manifest.json"))
+        .map(|manifest| manifest.functions.into_iter().map(|f| f.name).collect())
         .unwrap_or_default()
 }
 

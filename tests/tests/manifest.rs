@@ -1,11 +1,13 @@
 //! `functions/manifest.json` and the crates in `functions/` must agree: the manifest is the one
 //! place a function (and its route) is declared, and Terraform and the local stack both read it.
-//! No stack needed.
+//! No stack needed. The manifest is read with `ofauto-routes`, exactly as the local stack and the
+//! `not-found` function read it.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use ofauto_routes::{FunctionDef, Manifest};
 use serde_json::Value;
 
 fn workspace_root() -> PathBuf {
@@ -15,16 +17,15 @@ fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
-fn manifest_functions(root: &Path) -> Result<Vec<Value>, String> {
+/// The manifest's functions, parsed but not validated: the check below reports every
+/// disagreement, where validation stops at the first.
+fn manifest_functions(root: &Path) -> Result<Vec<FunctionDef>, String> {
     let path = root.join("functions/manifest.json");
     let raw =
         fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let manifest: Value =
-        serde_json::from_str(&raw).map_err(|e| format!("{} is not JSON: {e}", path.display()))?;
-    manifest["functions"]
-        .as_array()
-        .cloned()
-        .ok_or_else(|| "manifest.json has no `functions` list".to_owned())
+    let manifest: Manifest = serde_json::from_str(&raw)
+        .map_err(|e| format!("{} is not a manifest: {e}", path.display()))?;
+    Ok(manifest.functions)
 }
 
 /// Directories in `functions/` that hold a `Cargo.toml`.
@@ -84,20 +85,11 @@ fn problems(root: &Path) -> Vec<String> {
     let mut names = BTreeSet::new();
     let mut routes = BTreeSet::new();
     for f in &functions {
-        let Some(name) = f["name"].as_str() else {
-            problems.push(format!("a manifest entry without a string `name`: {f}"));
-            continue;
-        };
-        if !names.insert(name.to_owned()) {
+        let name = &f.name;
+        if !names.insert(name.clone()) {
             problems.push(format!("`{name}` is in the manifest twice"));
         }
-        let trigger = &f["trigger"];
-        if trigger["kind"] == "http" {
-            let route = format!(
-                "{} {}",
-                trigger["method"].as_str().unwrap_or_default(),
-                trigger["path"].as_str().unwrap_or_default()
-            );
+        if let Some(route) = f.route_key() {
             if !routes.insert(route.clone()) {
                 problems.push(format!("route `{route}` is declared twice"));
             }
@@ -137,6 +129,10 @@ fn the_manifest_and_the_function_crates_agree() {
         "functions/ and functions/manifest.json disagree:\n  {}",
         problems.join("\n  ")
     );
+    // And the stack accepts it as it is.
+    if let Err(e) = Manifest::load(&root.join("functions/manifest.json")) {
+        panic!("{e}");
+    }
 }
 
 /// A scratch workspace, removed when dropped.
@@ -152,8 +148,24 @@ impl Scratch {
         Self(dir)
     }
 
+    /// A manifest of `functions`, completed with what the check does not look at (the table, and
+    /// each function's memory and timeout).
     fn manifest(&self, functions: Value) {
-        let manifest = serde_json::json!({ "functions": functions });
+        let functions: Vec<Value> = functions
+            .as_array()
+            .expect("a list of functions")
+            .iter()
+            .map(|f| {
+                let mut f = f.clone();
+                f["memory_mb"] = 128.into();
+                f["timeout_s"] = 3.into();
+                f
+            })
+            .collect();
+        let manifest = serde_json::json!({
+            "table": {"hash_key": "pk", "attributes": {"pk": "S"}},
+            "functions": functions,
+        });
         fs::write(self.0.join("functions/manifest.json"), manifest.to_string()).unwrap();
     }
 
@@ -226,4 +238,17 @@ fn package_name_reader_reads_the_package_table_only() {
     )
     .unwrap();
     assert_eq!(package_name(&path).as_deref(), Some("events-get"));
+}
+
+#[test]
+fn the_check_reports_an_entry_the_stack_cannot_read() {
+    let scratch = Scratch::new();
+    scratch.manifest(serde_json::json!([{"trigger": {"kind": "schedule"}}]));
+    scratch.krate("one", "one");
+    let problems = problems(&scratch.0);
+    assert_eq!(problems.len(), 1, "{problems:#?}");
+    assert!(
+        problems[0].contains("is not a manifest") && problems[0].contains("`name`"),
+        "{problems:#?}"
+    );
 }

@@ -91,6 +91,58 @@ async fn wrong_methods_on_known_paths_are_405_with_allow() {
     assert_eq!(editor.get(&item).await.ok_json(200), event);
 }
 
+/// The same from the manifest's side: at every route's path, a method no route serves there is a
+/// 405 whose `Allow` lists exactly the manifest's methods for the path.
+#[tokio::test]
+async fn every_manifest_path_is_405_for_a_method_it_does_not_serve() {
+    let tenant = Tenant::new();
+    let editor = tenant.editor();
+    let table = ofauto_tests::manifest::routes();
+    let id = ulid::Ulid::new().to_string();
+    let mut checked = 0;
+    let mut paths = BTreeSet::new();
+    for route in table.routes() {
+        // Fill each `{param}` and greedy `{proxy+}` with a plain segment.
+        let path: Vec<String> = route
+            .path
+            .split('/')
+            .map(|s| {
+                if s.starts_with('{') {
+                    id.clone()
+                } else {
+                    s.to_owned()
+                }
+            })
+            .collect();
+        let path = path.join("/");
+        if !paths.insert(path.clone()) {
+            continue;
+        }
+        let served = table.allowed_methods(&path);
+        if served.iter().any(|m| m == "ANY") {
+            continue;
+        }
+        let Some(method) = ["PATCH", "PUT", "POST", "DELETE", "GET"]
+            .into_iter()
+            .find(|m| !served.iter().any(|s| s == m))
+        else {
+            continue;
+        };
+        let resp = editor
+            .method(Method::from_bytes(method.as_bytes()).unwrap(), &path)
+            .await;
+        resp.problem(405, "method-not-allowed");
+        let core: BTreeSet<String> = allowed_methods(&resp)
+            .into_iter()
+            .filter(|m| m != "HEAD" && m != "OPTIONS")
+            .collect();
+        let expected: BTreeSet<String> = served.into_iter().collect();
+        assert_eq!(core, expected, "Allow for {method} {path}:\n{resp}");
+        checked += 1;
+    }
+    assert!(checked > 0, "the manifest has routes");
+}
+
 #[tokio::test]
 async fn successful_answers_carry_the_security_headers() {
     let tenant = Tenant::new();

@@ -20,10 +20,8 @@ pub async fn handle(
     if changes.is_empty() {
         return Ok(DynamoDbEventResponse::default());
     }
-    let summary = counters
-        .apply(changes)
-        .await
-        .map_err(|e| lambda_runtime::Error::from(e.to_string()))?;
+    // A `StorageError`, boxed as it is: the runtime logs it and the stream redelivers the batch.
+    let summary = counters.apply(changes).await?;
     tracing::info!(
         records,
         applied = summary.applied,

@@ -6,8 +6,7 @@ use shared::http::{json, HttpResult, RequestParts};
 use shared::repo::counters::CountersRepository;
 
 pub async fn handle(request: Request, counters: &CountersRepository) -> HttpResult {
-    let caller = request.tenant_context()?;
-    caller.require(Permission::Read)?;
+    let caller = request.caller(Permission::Read)?;
     let query = AnalyticsQuery::parse(|name| request.query(name))?;
     let starts = query.bucket_starts();
     let (Some(first), Some(last)) = (starts.first(), starts.last()) else {

@@ -9,8 +9,7 @@ use shared::repo::events::EventsRepository;
 use shared::ApiError;
 
 pub async fn handle(request: Request, events: &EventsRepository) -> HttpResult {
-    let caller = request.tenant_context()?;
-    caller.require(Permission::Write)?;
+    let caller = request.caller(Permission::Write)?;
     let now = Timestamp::now();
     let new_event = NewEvent::parse(JsonObject::parse(body_bytes(&request))?, now)?;
     let (id, event) = Event::record(new_event, now);

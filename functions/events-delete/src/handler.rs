@@ -6,8 +6,7 @@ use shared::repo::events::EventsRepository;
 use shared::ApiError;
 
 pub async fn handle(request: Request, events: &EventsRepository) -> HttpResult {
-    let caller = request.tenant_context()?;
-    caller.require(Permission::Write)?;
+    let caller = request.caller(Permission::Write)?;
     let id = request
         .path_param("id")
         .and_then(|raw| EventId::parse(&raw))

@@ -7,8 +7,7 @@ use shared::repo::events::EventsRepository;
 use shared::ApiError;
 
 pub async fn handle(request: Request, events: &EventsRepository) -> HttpResult {
-    let caller = request.tenant_context()?;
-    caller.require(Permission::Read)?;
+    let caller = request.caller(Permission::Read)?;
     // A malformed id names nothing: same answer as a missing or foreign one.
     let id = request
         .path_param("id")

@@ -13,8 +13,7 @@ pub async fn handle(
     events: &EventsRepository,
     cursors: &CursorSigner,
 ) -> HttpResult {
-    let caller = request.tenant_context()?;
-    caller.require(Permission::Read)?;
+    let caller = request.caller(Permission::Read)?;
     let query = EventListQuery::parse(|name| request.query(name))?;
     let fingerprint = query.fingerprint();
     let after = match &query.cursor {

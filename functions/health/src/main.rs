@@ -2,17 +2,15 @@
 
 mod handler;
 
-use shared::config::Config;
 use shared::edge::Edge;
-use shared::{aws, http, telemetry};
+use shared::{aws, http, wiring};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    telemetry::init()?;
-    let config = Config::from_env()?;
+    let config = wiring::start()?;
     let sdk = aws::sdk_config().await;
     let dynamodb = aws::dynamodb(&sdk);
+    let edge = Edge::public_route(&config);
     let table = config.table_name;
-    let edge = Edge::public(config.environment)?;
     http::serve(edge, |_request| handler::handle(&dynamodb, &table)).await
 }

@@ -4,14 +4,13 @@
 
 mod handler;
 
-use shared::config::Environment;
 use shared::edge::Edge;
-use shared::{http, telemetry};
+use shared::{http, wiring};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    telemetry::init()?;
+    let config = wiring::start()?;
     let routes = handler::Routes::from_manifest(include_str!("../../manifest.json"))?;
-    let edge = Edge::public(Environment::from_env()?)?;
+    let edge = Edge::public_route(&config);
     http::serve(edge, |request| handler::handle(request, &routes)).await
 }

@@ -3,8 +3,6 @@
 //! from an origin outside the allowlist are refused outright, and only allowlisted origins ever
 //! see `Access-Control-Allow-Origin`.
 
-use crate::config::{ConfigError, Env, Environment};
-
 pub const ALLOWED_METHODS: &str = "GET, POST, PATCH, DELETE, OPTIONS";
 pub const ALLOWED_HEADERS: &str = "authorization, content-type, idempotency-key";
 pub const EXPOSED_HEADERS: &str = "location, ratelimit-limit, ratelimit-remaining, ratelimit-reset, retry-after, idempotency-replayed";
@@ -64,24 +62,8 @@ pub struct CorsPolicy {
 }
 
 impl CorsPolicy {
-    /// `CORS_ALLOWED_ORIGINS` is a comma-separated allowlist. Unset, it is `http://localhost:*`
-    /// on the local stack and empty (no browser access) on AWS.
-    pub fn from_env<F: Fn(&str) -> Option<String>>(
-        env: &Env<F>,
-        environment: Environment,
-    ) -> Result<Self, ConfigError> {
-        let raw = env
-            .optional("CORS_ALLOWED_ORIGINS")
-            .unwrap_or_else(|| match environment {
-                Environment::Local => "http://localhost:*".into(),
-                Environment::Aws => String::new(),
-            });
-        Self::parse(&raw).map_err(|reason| ConfigError::Invalid {
-            name: "CORS_ALLOWED_ORIGINS",
-            reason,
-        })
-    }
-
+    /// A comma-separated allowlist, as `CORS_ALLOWED_ORIGINS` gives it (`config` reads it, and
+    /// knows the default when it is unset); empty allows no browser origin at all.
     pub fn parse(raw: &str) -> Result<Self, String> {
         let allowed = raw
             .split(',')

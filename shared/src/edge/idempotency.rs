@@ -20,20 +20,63 @@ use sha2::{Digest, Sha256};
 
 use crate::domain::tenant::{Permission, TenantContext, TenantId};
 use crate::error::ApiError;
-use crate::keys;
-use crate::repo::attributes::{n, optional_string, s, Item};
-use crate::repo::storage_error;
+use crate::keys::{self, Key};
+use crate::repo::attributes::{from_item, n, s, to_item, Entity, Item};
+use crate::repo::StorageError;
 
 pub const HEADER: &str = "idempotency-key";
 pub const RECORD_TTL: TimeDelta = TimeDelta::hours(24);
 const MAX_KEY_LEN: usize = 255;
-const IN_PROGRESS: &str = "in_progress";
 /// How long a duplicate waits for the first request's answer before giving up with 409. Short,
 /// so a waiting duplicate never runs into its own Lambda timeout (and never bills for long).
 const MAX_WAIT: TimeDelta = TimeDelta::seconds(3);
 /// Time kept back from the invocation deadline to answer 409 properly.
 const DEADLINE_MARGIN: TimeDelta = TimeDelta::seconds(2);
-const COMPLETED: &str = "completed";
+
+/// An idempotency record as the table stores it, less its key. The attribute names are the ones
+/// existing records carry: they must not change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct IdempotencyRecord {
+    status: Status,
+    request_hash: String,
+    /// Unix milliseconds; only while in progress.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    lease_until: Option<i64>,
+    /// The `StoredResponse` as JSON; only once completed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    response: Option<String>,
+    /// Unix seconds: `keys::TTL_ATTRIBUTE`.
+    expires_at: i64,
+}
+
+impl Entity for IdempotencyRecord {
+    const NAME: &'static str = "idempotency";
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum Status {
+    InProgress,
+    Completed,
+}
+
+impl Status {
+    /// The stored spelling, for condition and update expressions.
+    fn stored(self) -> &'static str {
+        match self {
+            Status::InProgress => "in_progress",
+            Status::Completed => "completed",
+        }
+    }
+}
+
+/// What a claim found instead of a free key.
+#[derive(Debug)]
+enum Held {
+    Record(IdempotencyRecord),
+    /// Gone between the failed put and the read that looked for it: free to claim again.
+    Vanished,
+}
 
 /// 1–255 printable ASCII characters.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,8 +106,19 @@ pub struct StoredResponse {
 /// A claimed record; the caller must `complete` or `release` it.
 #[derive(Debug)]
 pub struct Claim {
-    sort_key: String,
     tenant: TenantId,
+    route: String,
+    client_key: String,
+}
+
+impl Claim {
+    fn key(&self) -> Key<'_> {
+        Key::Idempotency {
+            tenant: &self.tenant,
+            route: &self.route,
+            client_key: &self.client_key,
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -89,11 +143,7 @@ pub fn request_hash(method: &str, path: &str, body: &[u8]) -> String {
         hasher.update((part.len() as u64).to_be_bytes());
         hasher.update(part);
     }
-    hex(&hasher.finalize())
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    keys::lower_hex(&hasher.finalize())
 }
 
 impl IdempotencyStore {
@@ -117,26 +167,30 @@ impl IdempotencyStore {
     ) -> Result<Begin, ApiError> {
         caller.require(self.requires)?;
         let tenant = caller.tenant();
-        let sort_key = format!("{route}#{}", hex(&Sha256::digest(key.0.as_bytes())));
+        let record_key = Key::Idempotency {
+            tenant,
+            route,
+            client_key: &key.0,
+        };
         let give_up_at = (Utc::now() + MAX_WAIT).min(lease_until - DEADLINE_MARGIN);
         loop {
             let now = Utc::now();
-            match self
-                .try_claim(tenant, &sort_key, hash, now, lease_until)
-                .await?
-            {
+            match self.try_claim(&record_key, hash, now, lease_until).await? {
                 None => {
                     return Ok(Begin::Proceed(Claim {
-                        sort_key,
                         tenant: tenant.clone(),
+                        route: route.to_owned(),
+                        client_key: key.0.clone(),
                     }))
                 }
-                Some(existing) => {
-                    if optional_string(&existing, "request_hash") != Some(hash) {
+                // Free again: claim it on the next turn.
+                Some(Held::Vanished) => {}
+                Some(Held::Record(existing)) => {
+                    if existing.request_hash != hash {
                         return Err(ApiError::IdempotencyKeyReused);
                     }
-                    if optional_string(&existing, "status") == Some(COMPLETED) {
-                        return stored_response(&existing).map(Begin::Replay);
+                    if existing.status == Status::Completed {
+                        return Ok(Begin::Replay(stored_response(&existing)?));
                     }
                     // Another invocation holds the lease: wait briefly for its answer.
                     if Utc::now() >= give_up_at {
@@ -148,31 +202,26 @@ impl IdempotencyStore {
         }
     }
 
-    /// Puts an in-progress record unless a live one exists; returns the live one if so.
+    /// Puts an in-progress record unless a live one exists; returns what holds the key if so.
     async fn try_claim(
         &self,
-        tenant: &TenantId,
-        sort_key: &str,
+        key: &Key<'_>,
         hash: &str,
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
-    ) -> Result<Option<Item>, ApiError> {
-        let mut item = Item::new();
-        item.insert(keys::PK.into(), s(keys::idempotency_partition(tenant)));
-        item.insert(keys::SK.into(), s(sort_key));
-        item.insert(keys::ENTITY.into(), s("idempotency"));
-        item.insert("status".into(), s(IN_PROGRESS));
-        item.insert("request_hash".into(), s(hash));
-        item.insert("lease_until".into(), n(lease_until.timestamp_millis()));
-        item.insert(
-            keys::TTL_ATTRIBUTE.into(),
-            n((now + RECORD_TTL).timestamp()),
-        );
+    ) -> Result<Option<Held>, StorageError> {
+        let record = IdempotencyRecord {
+            status: Status::InProgress,
+            request_hash: hash.to_owned(),
+            lease_until: Some(lease_until.timestamp_millis()),
+            response: None,
+            expires_at: (now + RECORD_TTL).timestamp(),
+        };
         let result = self
             .client
             .put_item()
             .table_name(&self.table)
-            .set_item(Some(item))
+            .set_item(Some(to_item(&record, &[*key])?))
             // Free, expired (TTL deletes lazily), or abandoned by a crashed holder.
             .condition_expression(
                 "attribute_not_exists(pk) OR #ttl < :now_s OR (#status = :in_progress AND lease_until < :now_ms)",
@@ -181,7 +230,7 @@ impl IdempotencyStore {
             .expression_attribute_names("#status", "status")
             .expression_attribute_values(":now_s", n(now.timestamp()))
             .expression_attribute_values(":now_ms", n(now.timestamp_millis()))
-            .expression_attribute_values(":in_progress", s(IN_PROGRESS))
+            .expression_attribute_values(":in_progress", s(Status::InProgress.stored()))
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .send()
             .await;
@@ -189,75 +238,79 @@ impl IdempotencyStore {
             Ok(_) => Ok(None),
             Err(err) => match err.as_service_error() {
                 Some(PutItemError::ConditionalCheckFailedException(failed)) => {
-                    match failed.item() {
-                        Some(existing) => Ok(Some(existing.clone())),
-                        None => self.read(tenant, sort_key).await,
-                    }
+                    let existing = match failed.item() {
+                        Some(existing) => Some(existing.clone()),
+                        None => self.read(key).await?,
+                    };
+                    Ok(Some(match existing {
+                        Some(item) => Held::Record(from_item(item)?),
+                        None => Held::Vanished,
+                    }))
                 }
-                _ => Err(storage_error(err)),
+                _ => Err(StorageError::from_sdk(err)),
             },
         }
     }
 
-    async fn read(&self, tenant: &TenantId, sort_key: &str) -> Result<Option<Item>, ApiError> {
+    async fn read(&self, key: &Key<'_>) -> Result<Option<Item>, StorageError> {
         let output = self
             .client
             .get_item()
             .table_name(&self.table)
-            .key(keys::PK, s(keys::idempotency_partition(tenant)))
-            .key(keys::SK, s(sort_key))
+            .set_key(Some(key.to_item()))
             .consistent_read(true)
             .send()
             .await
-            .map_err(storage_error)?;
-        // Gone between the failed put and this read: report an empty in-progress record so the
-        // caller loops and claims it.
-        Ok(Some(output.item.unwrap_or_default()))
+            .map_err(StorageError::from_sdk)?;
+        Ok(output.item.filter(|item| !item.is_empty()))
     }
 
-    pub async fn complete(&self, claim: Claim, response: &StoredResponse) -> Result<(), ApiError> {
+    pub async fn complete(
+        &self,
+        claim: Claim,
+        response: &StoredResponse,
+    ) -> Result<(), StorageError> {
         let body =
-            serde_json::to_string(response).map_err(|e| ApiError::Internal(e.to_string()))?;
+            serde_json::to_string(response).map_err(|e| StorageError::Internal(e.to_string()))?;
         self.client
             .update_item()
             .table_name(&self.table)
-            .key(keys::PK, s(keys::idempotency_partition(&claim.tenant)))
-            .key(keys::SK, s(&claim.sort_key))
+            .set_key(Some(claim.key().to_item()))
             .update_expression("SET #status = :completed, #response = :response REMOVE lease_until")
             .expression_attribute_names("#status", "status")
             .expression_attribute_names("#response", "response")
-            .expression_attribute_values(":completed", s(COMPLETED))
+            .expression_attribute_values(":completed", s(Status::Completed.stored()))
             .expression_attribute_values(":response", s(body))
             .send()
             .await
-            .map_err(storage_error)?;
+            .map_err(StorageError::from_sdk)?;
         Ok(())
     }
 
     /// Failed requests are not remembered: the client may fix the problem and retry the key.
-    pub async fn release(&self, claim: Claim) -> Result<(), ApiError> {
+    pub async fn release(&self, claim: Claim) -> Result<(), StorageError> {
         self.client
             .delete_item()
             .table_name(&self.table)
-            .key(keys::PK, s(keys::idempotency_partition(&claim.tenant)))
-            .key(keys::SK, s(&claim.sort_key))
+            .set_key(Some(claim.key().to_item()))
             .condition_expression("#status = :in_progress")
             .expression_attribute_names("#status", "status")
-            .expression_attribute_values(":in_progress", s(IN_PROGRESS))
+            .expression_attribute_values(":in_progress", s(Status::InProgress.stored()))
             .send()
             .await
             .map(|_| ())
             .or_else(|err| match err.as_service_error() {
                 Some(e) if e.is_conditional_check_failed_exception() => Ok(()),
-                _ => Err(storage_error(err)),
+                _ => Err(StorageError::from_sdk(err)),
             })
     }
 }
 
-fn stored_response(item: &Item) -> Result<StoredResponse, ApiError> {
-    let raw = optional_string(item, "response")
-        .ok_or_else(|| ApiError::Internal("completed idempotency record has no response".into()))?;
-    serde_json::from_str(raw).map_err(|e| ApiError::Internal(e.to_string()))
+fn stored_response(record: &IdempotencyRecord) -> Result<StoredResponse, StorageError> {
+    let raw = record.response.as_deref().ok_or_else(|| {
+        StorageError::Corrupt("completed idempotency record has no response".into())
+    })?;
+    serde_json::from_str(raw).map_err(|e| StorageError::Corrupt(e.to_string()))
 }
 
 #[cfg(test)]
@@ -313,6 +366,72 @@ mod tests {
         for result in [editor, admin, both] {
             assert_eq!(result.unwrap_err().status(), 503);
         }
+    }
+
+    #[test]
+    fn a_record_keeps_its_stored_attribute_names() {
+        let tenant = TenantId::parse("t1").unwrap();
+        let key = Key::Idempotency {
+            tenant: &tenant,
+            route: "POST /v1/events",
+            client_key: "k",
+        };
+        let record = IdempotencyRecord {
+            status: Status::InProgress,
+            request_hash: "h".into(),
+            lease_until: Some(1_767_225_600_000),
+            response: None,
+            expires_at: 1_767_312_000,
+        };
+        let item = to_item(&record, &[key]).unwrap();
+        let mut names: Vec<_> = item.keys().map(String::as_str).collect();
+        names.sort_unstable();
+        assert_eq!(
+            names,
+            [
+                "entity",
+                keys::TTL_ATTRIBUTE,
+                "lease_until",
+                "pk",
+                "request_hash",
+                "sk",
+                "status"
+            ]
+        );
+        assert_eq!(item["status"].as_s().unwrap(), Status::InProgress.stored());
+        assert_eq!(item["entity"].as_s().unwrap(), "idempotency");
+        assert_eq!(item["lease_until"].as_n().unwrap(), "1767225600000");
+        assert_eq!(item["expires_at"].as_n().unwrap(), "1767312000");
+        assert_eq!(from_item::<IdempotencyRecord>(item).unwrap(), record);
+    }
+
+    #[test]
+    fn a_completed_record_replays_its_response() {
+        let response = StoredResponse {
+            status: 201,
+            headers: vec![("location".into(), "/v1/events/x".into())],
+            body: "{}".into(),
+        };
+        let mut item = Item::from([
+            ("pk".to_owned(), s("T#t1#IDEM")),
+            ("sk".to_owned(), s("POST /v1/events#abc")),
+            ("entity".to_owned(), s("idempotency")),
+            ("status".to_owned(), s("completed")),
+            ("request_hash".to_owned(), s("h")),
+            ("expires_at".to_owned(), n(1_767_312_000)),
+        ]);
+        let record: IdempotencyRecord = from_item(item.clone()).unwrap();
+        assert_eq!(record.status, Status::Completed);
+        assert!(matches!(
+            stored_response(&record),
+            Err(StorageError::Corrupt(_))
+        ));
+        item.insert(
+            "response".into(),
+            s(serde_json::to_string(&response).unwrap()),
+        );
+        let record: IdempotencyRecord = from_item(item).unwrap();
+        assert_eq!(stored_response(&record).unwrap(), response);
     }
 
     #[test]

@@ -1,20 +1,24 @@
 //! The policies every API function applies around its handler, in this order: browser origin
 //! check (CSRF), per-tenant rate limit and quota, idempotency for creates. They live here, not in
-//! handlers, so that a new function gets all of them by construction.
+//! handlers, so that a new function gets all of them by construction. `flow` runs them in order;
+//! `replay` is the request side of idempotency, whose records `idempotency` keeps.
 
 pub mod cors;
+pub(crate) mod flow;
 pub mod idempotency;
 pub mod rate_limit;
+mod replay;
 
 use aws_config::SdkConfig;
 
-use crate::config::{Config, ConfigError, Env, Environment};
+use crate::config::Config;
 use crate::domain::tenant::Permission;
 use cors::CorsPolicy;
 use idempotency::IdempotencyStore;
-use rate_limit::{RateLimiter, Tiers};
+use rate_limit::RateLimiter;
 
-/// What `http::serve` wraps around a handler.
+/// What `http::serve` wraps around a handler. Built from the cold-start `Config`: nothing here
+/// reads the environment per request.
 #[derive(Debug, Clone)]
 pub struct Edge {
     pub cors: CorsPolicy,
@@ -24,27 +28,24 @@ pub struct Edge {
 
 impl Edge {
     /// Unauthenticated routes (health, the catch-all): CORS and headers only.
-    pub fn public(environment: Environment) -> Result<Self, ConfigError> {
-        Ok(Self {
-            cors: CorsPolicy::from_env(&Env::process(), environment)?,
+    pub fn public_route(config: &Config) -> Self {
+        Self {
+            cors: config.cors.clone(),
             rate_limiter: None,
             idempotency: None,
-        })
+        }
     }
 
     /// Tenant routes: everything public routes get, plus the rate limit and quota.
-    pub fn tenant(config: &Config, sdk: &SdkConfig) -> Result<Self, ConfigError> {
-        let env = Env::process();
-        let client = crate::aws::dynamodb(sdk);
-        Ok(Self {
-            cors: CorsPolicy::from_env(&env, config.environment)?,
+    pub fn tenant_route(config: &Config, sdk: &SdkConfig) -> Self {
+        Self {
             rate_limiter: Some(RateLimiter::new(
-                client,
+                crate::aws::dynamodb(sdk),
                 &config.table_name,
-                Tiers::from_env(&env)?,
+                config.rate_limit_tiers.clone(),
             )),
-            idempotency: None,
-        })
+            ..Self::public_route(config)
+        }
     }
 
     /// Creates additionally honour `Idempotency-Key`. A replay is answered here, without the

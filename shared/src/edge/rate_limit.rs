@@ -10,13 +10,13 @@ use std::collections::BTreeMap;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::ReturnValue;
 use aws_sdk_dynamodb::Client;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
-use crate::config::{ConfigError, Env};
 use crate::domain::tenant::TenantId;
 use crate::error::ApiError;
-use crate::keys;
+use crate::keys::{self, Key};
 use crate::repo::attributes::{n, s};
+use crate::repo::StorageError;
 
 pub const DEFAULT_TIER: &str = "standard";
 /// API.md: the local default is 50 requests/s with a burst of 100.
@@ -39,18 +39,9 @@ impl Tier {
 pub struct Tiers(BTreeMap<String, Tier>);
 
 impl Tiers {
-    /// `RATE_LIMIT_TIERS`: `name=rate/burst/daily_quota`, comma-separated; `standard` is required
-    /// because it applies to every tenant whose token names no tier.
-    pub fn from_env<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Self, ConfigError> {
-        let raw = env
-            .optional("RATE_LIMIT_TIERS")
-            .unwrap_or_else(|| DEFAULT_TIERS.into());
-        Self::parse(&raw).map_err(|reason| ConfigError::Invalid {
-            name: "RATE_LIMIT_TIERS",
-            reason,
-        })
-    }
-
+    /// `RATE_LIMIT_TIERS` (read by `config`, `DEFAULT_TIERS` when unset):
+    /// `name=rate/burst/daily_quota`, comma-separated; `standard` is required because it applies
+    /// to every tenant whose token names no tier.
     pub fn parse(raw: &str) -> Result<Self, String> {
         let mut tiers = BTreeMap::new();
         for entry in raw.split(',').map(str::trim).filter(|e| !e.is_empty()) {
@@ -119,6 +110,8 @@ impl RateLimiter {
         }
     }
 
+    /// The edge's decision, so its error is already the HTTP one: storage failures become 503 or
+    /// 500 through `From<StorageError> for ApiError`.
     pub async fn check(
         &self,
         tenant: &TenantId,
@@ -138,8 +131,10 @@ impl RateLimiter {
         // The window first: a request it rejects never reaches, and so never spends, the quota.
         let Some(hits) = self
             .increment(
-                tenant,
-                &plan.window_key,
+                Key::RateWindow {
+                    tenant,
+                    window_start: plan.window_start,
+                },
                 tier.burst.into(),
                 plan.window_expires,
             )
@@ -149,8 +144,10 @@ impl RateLimiter {
         };
         if self
             .increment(
-                tenant,
-                &plan.quota_key,
+                Key::RateQuota {
+                    tenant,
+                    day: plan.day,
+                },
                 tier.daily_quota,
                 plan.quota_expires,
             )
@@ -171,17 +168,15 @@ impl RateLimiter {
     /// Adds one hit unless the counter is at `limit`; returns the new count, or `None` when full.
     async fn increment(
         &self,
-        tenant: &TenantId,
-        sort_key: &str,
+        key: Key<'_>,
         limit: u64,
         expires_at: i64,
-    ) -> Result<Option<u64>, ApiError> {
+    ) -> Result<Option<u64>, StorageError> {
         let result = self
             .client
             .update_item()
             .table_name(&self.table)
-            .key(keys::PK, s(keys::rate_limit_partition(tenant)))
-            .key(keys::SK, s(sort_key))
+            .set_key(Some(key.to_item()))
             .update_expression("ADD hits :one SET #ttl = :ttl, #entity = :entity")
             .condition_expression("attribute_not_exists(hits) OR hits < :limit")
             .expression_attribute_names("#ttl", keys::TTL_ATTRIBUTE)
@@ -209,7 +204,7 @@ impl RateLimiter {
             {
                 Ok(None)
             }
-            Err(err) => Err(crate::repo::storage_error(err)),
+            Err(err) => Err(StorageError::from_sdk(err)),
         }
     }
 }
@@ -217,10 +212,10 @@ impl RateLimiter {
 /// The counters a request at `now` touches, and when each resets.
 #[derive(Debug, PartialEq, Eq)]
 struct Plan {
-    window_key: String,
+    window_start: i64,
     window_expires: i64,
     window_reset_secs: u64,
-    quota_key: String,
+    day: NaiveDate,
     quota_expires: i64,
     quota_reset_secs: u64,
 }
@@ -234,11 +229,11 @@ impl Plan {
         let day_start = secs - secs.rem_euclid(86_400);
         let day_end = day_start + 86_400;
         Self {
-            window_key: format!("W#{window_start}"),
+            window_start,
             // Expired items linger until TTL sweeps them; an hour of slack is plenty.
             window_expires: window_end + 3600,
             window_reset_secs: u64::try_from(window_end - secs).unwrap_or(1).max(1),
-            quota_key: format!("Q#{}", now.format("%Y-%m-%d")),
+            day: now.date_naive(),
             quota_expires: day_end + 86_400,
             quota_reset_secs: u64::try_from(day_end - secs).unwrap_or(1).max(1),
         }
@@ -279,9 +274,20 @@ mod tests {
             .unwrap()
             .with_timezone(&Utc);
         let plan = Plan::at(&tier, now);
-        assert_eq!(plan.window_key, format!("W#{}", now.timestamp() - 1));
+        assert_eq!(plan.window_start, now.timestamp() - 1);
         assert_eq!(plan.window_reset_secs, 1);
-        assert_eq!(plan.quota_key, "Q#2026-01-01");
+        assert_eq!(plan.day, NaiveDate::from_ymd_opt(2026, 1, 1).unwrap());
+        let tenant = TenantId::parse("t1").unwrap();
+        let window = Key::RateWindow {
+            tenant: &tenant,
+            window_start: plan.window_start,
+        };
+        assert_eq!(window.sort(), format!("W#{}", now.timestamp() - 1));
+        let quota = Key::RateQuota {
+            tenant: &tenant,
+            day: plan.day,
+        };
+        assert_eq!(quota.sort(), "Q#2026-01-01");
         assert_eq!(plan.quota_reset_secs, 86_397);
     }
 }

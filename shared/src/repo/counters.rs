@@ -4,6 +4,11 @@
 //! knows which types each item already itemises and whether one more fits under
 //! [`MAX_TYPES_PER_BUCKET`]. The transaction then makes admitting a type conditional on the room
 //! still being there, so concurrent aggregators can never push an item past the cap.
+//!
+//! Counter items stay hand-mapped, unlike the other entities: their attribute names are data
+//! (`c:<type>`, one per itemised type, an open set that no struct can name), every write is an
+//! `ADD`/`SET` update expression rather than a put of a whole item, and reads project only the
+//! attributes a write needs. The markers written beside them are an ordinary [`Entity`].
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::time::Duration;
@@ -13,16 +18,17 @@ use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{KeysAndAttributes, Put, TransactWriteItem, Update};
 use aws_sdk_dynamodb::Client;
 
-use super::attributes::{n, s, Item};
-use super::storage_error;
+use serde::{Deserialize, Serialize};
+
+use super::attributes::{n, s, to_item, Entity, Item};
+use super::StorageError;
 use crate::aggregation::{
     plan_chunks, Chunk, CounterChange, CounterKey, CounterState, CounterWrite,
     MAX_TRANSACTION_ITEMS, MAX_TYPES_PER_BUCKET,
 };
 use crate::domain::analytics::{BucketCounts, Granularity};
 use crate::domain::tenant::TenantId;
-use crate::error::ApiError;
-use crate::keys;
+use crate::keys::{self, Key};
 
 /// Stream records live 24 h; markers outlive them so any redelivery still finds its marker.
 const MARKER_TTL_SECS: i64 = 48 * 3600;
@@ -51,6 +57,18 @@ pub struct PoisonedChange {
     pub reason: String,
 }
 
+/// The marker that says a stream record's changes are applied, stored under
+/// [`Key::AppliedRecord`] in the same transaction as the counters it moved.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct AppliedMarker {
+    /// Unix seconds: `keys::TTL_ATTRIBUTE`.
+    expires_at: i64,
+}
+
+impl Entity for AppliedMarker {
+    const NAME: &'static str = "aggregation-marker";
+}
+
 /// A counter item as the next write finds it.
 #[derive(Debug, Clone, Default)]
 struct StoredCounter {
@@ -75,7 +93,12 @@ impl CountersRepository {
         granularity: Granularity,
         first: &str,
         last: &str,
-    ) -> Result<BTreeMap<String, BucketCounts>, ApiError> {
+    ) -> Result<BTreeMap<String, BucketCounts>, StorageError> {
+        let bucket_key = |bucket| Key::Counter {
+            tenant,
+            granularity,
+            bucket,
+        };
         let mut buckets = BTreeMap::new();
         let mut start: Option<Item> = None;
         loop {
@@ -84,16 +107,13 @@ impl CountersRepository {
                 .query()
                 .table_name(&self.table)
                 .key_condition_expression("pk = :pk AND sk BETWEEN :first AND :last")
-                .expression_attribute_values(
-                    ":pk",
-                    s(keys::counters_partition(tenant, granularity)),
-                )
-                .expression_attribute_values(":first", s(first))
-                .expression_attribute_values(":last", s(last))
+                .expression_attribute_values(":pk", s(bucket_key(first).partition()))
+                .expression_attribute_values(":first", s(bucket_key(first).sort()))
+                .expression_attribute_values(":last", s(bucket_key(last).sort()))
                 .set_exclusive_start_key(start.take())
                 .send()
                 .await
-                .map_err(storage_error)?;
+                .map_err(StorageError::from_sdk)?;
             for item in output.items.unwrap_or_default() {
                 let Some(bucket) = item.get(keys::SK).and_then(|v| v.as_s().ok()).cloned() else {
                     continue;
@@ -121,7 +141,10 @@ impl CountersRepository {
     /// Applies each change exactly once, however often the stream delivers it. A change that
     /// DynamoDB refuses for good is isolated by bisecting its chunk, and reported in
     /// `poisoned` rather than failing the rest of the batch.
-    pub async fn apply(&self, changes: Vec<CounterChange>) -> Result<ApplySummary, ApiError> {
+    ///
+    /// Fails only when storage does: unreachable, or contended past every retry
+    /// ([`StorageError::Unavailable`]), or refusing in a way no bisection isolates.
+    pub async fn apply(&self, changes: Vec<CounterChange>) -> Result<ApplySummary, StorageError> {
         let mut summary = ApplySummary::default();
         // Stream order matters: a removal must land after the insert it undoes.
         let mut pending: VecDeque<Chunk> = plan_chunks(changes, MAX_TRANSACTION_ITEMS).into();
@@ -145,7 +168,7 @@ impl CountersRepository {
                 Err(Outcome::Contended(why)) => {
                     attempts += 1;
                     if attempts >= MAX_ATTEMPTS {
-                        return Err(ApiError::Unavailable(why));
+                        return Err(StorageError::Unavailable(why));
                     }
                     tokio::time::sleep(Duration::from_millis(50 << attempts)).await;
                     pending.push_front(chunk);
@@ -179,20 +202,20 @@ impl CountersRepository {
         let expires_at = chrono::Utc::now().timestamp() + MARKER_TTL_SECS;
         let mut items = Vec::with_capacity(chunk.item_count());
         for change in &chunk.changes {
-            let mut marker = Item::new();
-            marker.insert(
-                keys::PK.into(),
-                s(keys::applied_records_partition(&change.tenant)),
-            );
-            marker.insert(keys::SK.into(), s(&change.record_id));
-            marker.insert(keys::ENTITY.into(), s("aggregation-marker"));
-            marker.insert(keys::TTL_ATTRIBUTE.into(), n(expires_at));
+            let marker = to_item(
+                &AppliedMarker { expires_at },
+                &[Key::AppliedRecord {
+                    tenant: &change.tenant,
+                    record_id: &change.record_id,
+                }],
+            )
+            .map_err(Outcome::Failed)?;
             let put = Put::builder()
                 .table_name(&self.table)
                 .set_item(Some(marker))
                 .condition_expression("attribute_not_exists(pk)")
                 .build()
-                .map_err(|e| Outcome::Failed(ApiError::Internal(e.to_string())))?;
+                .map_err(|e| Outcome::Failed(StorageError::build(e)))?;
             items.push(TransactWriteItem::builder().put(put).build());
         }
         for (key, by_type) in &chunk.deltas {
@@ -223,11 +246,7 @@ impl CountersRepository {
     ) -> Result<Option<Update>, Outcome> {
         let mut update = Update::builder()
             .table_name(&self.table)
-            .key(
-                keys::PK,
-                s(keys::counters_partition(&key.tenant, key.granularity)),
-            )
-            .key(keys::SK, s(&key.bucket))
+            .set_key(Some(counter_key(key).to_item()))
             .expression_attribute_names("#entity", keys::ENTITY)
             .expression_attribute_values(":entity", s("counter"));
         let mut sets = vec!["#entity = :entity".to_string()];
@@ -271,7 +290,7 @@ impl CountersRepository {
             .update_expression(expression)
             .build()
             .map(Some)
-            .map_err(|e| Outcome::Failed(ApiError::Internal(e.to_string())))
+            .map_err(|e| Outcome::Failed(StorageError::build(e)))
     }
 
     /// What the chunk's counter items hold now, read consistently: only the `types` stamp and
@@ -283,8 +302,8 @@ impl CountersRepository {
         let mut by_key: HashMap<(String, String), CounterKey> = HashMap::new();
         let mut types = BTreeSet::new();
         for (key, deltas) in &chunk.deltas {
-            let pk = keys::counters_partition(&key.tenant, key.granularity);
-            by_key.insert((pk, key.bucket.clone()), key.clone());
+            let stored_key = counter_key(key);
+            by_key.insert((stored_key.partition(), stored_key.sort()), key.clone());
             types.extend(deltas.keys().cloned());
         }
         let mut names = HashMap::from([
@@ -301,8 +320,8 @@ impl CountersRepository {
             projection.push(format!("#t{i}"));
         }
         let mut wanted: Vec<Item> = by_key
-            .keys()
-            .map(|(pk, sk)| Item::from([(keys::PK.into(), s(pk)), (keys::SK.into(), s(sk))]))
+            .values()
+            .map(|key| counter_key(key).to_item())
             .collect();
         let mut found = HashMap::new();
         let mut attempts = 0;
@@ -313,7 +332,7 @@ impl CountersRepository {
                 .projection_expression(projection.join(", "))
                 .set_expression_attribute_names(Some(names.clone()))
                 .build()
-                .map_err(|e| Outcome::Failed(ApiError::Internal(e.to_string())))?;
+                .map_err(|e| Outcome::Failed(StorageError::build(e)))?;
             let output = self
                 .client
                 .batch_get_item()
@@ -379,11 +398,7 @@ impl CountersRepository {
             .client
             .get_item()
             .table_name(&self.table)
-            .key(
-                keys::PK,
-                s(keys::counters_partition(&key.tenant, key.granularity)),
-            )
-            .key(keys::SK, s(&key.bucket))
+            .set_key(Some(counter_key(key).to_item()))
             .consistent_read(true)
             .send()
             .await
@@ -395,6 +410,14 @@ impl CountersRepository {
             .filter(|name| keys::type_from_counter_attribute(name).is_some())
             .count();
         Ok(u32::try_from(count).unwrap_or(u32::MAX))
+    }
+}
+
+fn counter_key(key: &CounterKey) -> Key<'_> {
+    Key::Counter {
+        tenant: &key.tenant,
+        granularity: key.granularity,
+        bucket: &key.bucket,
     }
 }
 
@@ -428,7 +451,7 @@ enum Outcome {
     Contended(String),
     /// DynamoDB refused the write as invalid: no retry will ever change its answer.
     Permanent(String),
-    Failed(ApiError),
+    Failed(StorageError),
 }
 
 /// Cancellation reasons that say the request itself is at fault, not the moment it was sent.
@@ -467,8 +490,35 @@ where
     if err.as_service_error().and_then(|e| e.code()) == Some("ValidationException") {
         return Outcome::Permanent(crate::aws::display_sdk_error(&err));
     }
-    match storage_error(err) {
-        ApiError::Unavailable(why) => Outcome::Contended(why),
+    match StorageError::from_sdk(err) {
+        StorageError::Unavailable(why) => Outcome::Contended(why),
         other => Outcome::Failed(other),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_marker_keeps_its_stored_attribute_names() {
+        let tenant = TenantId::parse("acme").unwrap();
+        let item = to_item(
+            &AppliedMarker {
+                expires_at: 1_767_312_000,
+            },
+            &[Key::AppliedRecord {
+                tenant: &tenant,
+                record_id: "c81e728d",
+            }],
+        )
+        .unwrap();
+        let mut names: Vec<_> = item.keys().map(String::as_str).collect();
+        names.sort_unstable();
+        assert_eq!(names, ["entity", keys::TTL_ATTRIBUTE, "pk", "sk"]);
+        assert_eq!(item["pk"].as_s().unwrap(), "T#acme#AGGREC");
+        assert_eq!(item["sk"].as_s().unwrap(), "c81e728d");
+        assert_eq!(item["entity"].as_s().unwrap(), "aggregation-marker");
+        assert_eq!(item["expires_at"].as_n().unwrap(), "1767312000");
     }
 }

@@ -171,6 +171,11 @@ async fn a_viewer_reads_every_read_route() {
         event
     );
     viewer.get(ANALYTICS).await.ok_json(200);
+    // And every read route in the suite's table, which is the manifest's jwt routes.
+    for route in Route::ALL.iter().filter(|r| !r.writes()) {
+        let resp = route.call(&viewer, &id).await;
+        assert_eq!(resp.status, 200, "{route:?}:\n{resp}");
+    }
 }
 
 #[tokio::test]

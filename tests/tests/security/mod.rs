@@ -22,46 +22,151 @@
 //! | `gateway` | log-line forgery through a token's kid; half-sent headers, trickled bodies, big anonymous bodies |
 //! | `availability` | one tenant's distinct-type flood and a poison stream record, against every tenant's counts |
 
+use std::collections::BTreeSet;
+
+use ofauto_routes::Auth;
 use ofauto_tests::api::{Api, Resp};
 use ofauto_tests::fixtures::{create_event, list_all, Tenant};
+use ofauto_tests::manifest;
+use reqwest::Method;
 use serde_json::{json, Value};
 
 /// A fixed, valid analytics window (no events need to be in it).
 pub const ANALYTICS: &str =
     "/v1/analytics/events?from=2025-01-01T00:00:00Z&to=2025-01-01T05:00:00Z";
 
-/// The five tenant routes of the Event Service.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Route {
-    Create,
-    List,
-    Get,
-    Delete,
-    Analytics,
+/// Declares [`Route`], the suite's table of tenant routes, each by its route key in
+/// `functions/manifest.json`; [`Route::ALL`] lists every one.
+macro_rules! tenant_routes {
+    ($($variant:ident => $key:literal,)*) => {
+        /// The tenant routes of the Event Service (`auth: jwt` in the manifest) that the suite
+        /// knows how to call. `the_suite_covers_every_jwt_route_in_the_manifest` fails when the
+        /// manifest has one that is not here, and `on_every_route!` does not compile without a
+        /// test for each.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Route {
+            $($variant,)*
+        }
+
+        impl Route {
+            pub const ALL: &'static [Route] = &[$(Route::$variant,)*];
+
+            /// The route key in the manifest: `METHOD /path/{param}`.
+            pub fn key(self) -> &'static str {
+                match self {
+                    $(Route::$variant => $key,)*
+                }
+            }
+        }
+    };
+}
+
+tenant_routes! {
+    Create => "POST /v1/events",
+    List => "GET /v1/events",
+    Get => "GET /v1/events/{id}",
+    Delete => "DELETE /v1/events/{id}",
+    Analytics => "GET /v1/analytics/events",
 }
 
 impl Route {
-    /// Calls the route once as `api`; `id` names the event for the item routes.
-    pub async fn call(self, api: &Api, id: &str) -> Resp {
+    /// The route as the manifest declares it (and the gateway serves it).
+    pub fn in_manifest(self) -> &'static ofauto_routes::Route {
+        manifest::routes()
+            .routes()
+            .iter()
+            .find(|r| r.route_key == self.key())
+            .unwrap_or_else(|| panic!("functions/manifest.json has no route `{}`", self.key()))
+    }
+
+    /// What a valid call adds to the manifest's method and path: a query string.
+    fn query(self) -> &'static str {
         match self {
-            Route::Create => {
-                api.post_json("/v1/events", &json!({"type": "probe.write"}))
-                    .await
-            }
-            Route::List => api.get("/v1/events?limit=100").await,
-            Route::Get => api.get(&format!("/v1/events/{id}")).await,
-            Route::Delete => api.delete(&format!("/v1/events/{id}")).await,
-            Route::Analytics => api.get(ANALYTICS).await,
+            Route::List => "?limit=100",
+            Route::Analytics => &ANALYTICS[ANALYTICS.find('?').unwrap_or(ANALYTICS.len())..],
+            Route::Create | Route::Get | Route::Delete => "",
         }
     }
 
+    /// What a valid call adds to the manifest's method and path: a JSON body.
+    fn body(self) -> Option<Value> {
+        match self {
+            Route::Create => Some(json!({"type": "probe.write"})),
+            Route::List | Route::Get | Route::Delete | Route::Analytics => None,
+        }
+    }
+
+    /// Calls the route once as `api`, with the manifest's method and path; `id` names the event
+    /// for the item routes (their `{id}`).
+    pub async fn call(self, api: &Api, id: &str) -> Resp {
+        let route = self.in_manifest();
+        assert!(
+            !route.path.replace("{id}", "").contains('{'),
+            "the suite fills only `{{id}}` in a path, not all of `{}`",
+            route.route_key
+        );
+        let path = route.path.replace("{id}", id);
+        let method = Method::from_bytes(route.method.as_bytes())
+            .unwrap_or_else(|e| panic!("`{}`: {e}", route.route_key));
+        let body = self.body().map(|body| {
+            let bytes = serde_json::to_vec(&body).expect("serialising a JSON body");
+            (bytes, "application/json")
+        });
+        api.send(
+            method,
+            api.url(&format!("{path}{}", self.query())),
+            body,
+            &[],
+        )
+        .await
+    }
+
+    /// Whether a call may change data: any method but `GET`, `HEAD` and `OPTIONS`.
     pub fn writes(self) -> bool {
-        matches!(self, Route::Create | Route::Delete)
+        !matches!(
+            self.in_manifest().method.as_str(),
+            "GET" | "HEAD" | "OPTIONS"
+        )
+    }
+}
+
+/// The per-route checks (forged and broken tokens, missing or cross-tenant claims, the
+/// rate-limit headers) reach every tenant route: every `auth: jwt` route in the manifest is in the
+/// suite's table, callable with the parameters it can fill, and the table names no route the
+/// manifest no longer has.
+#[test]
+fn the_suite_covers_every_jwt_route_in_the_manifest() {
+    let in_manifest: BTreeSet<&str> = manifest::routes()
+        .routes()
+        .iter()
+        .filter(|r| r.auth == Auth::Jwt)
+        .map(|r| r.route_key.as_str())
+        .collect();
+    assert!(!in_manifest.is_empty(), "the manifest has jwt routes");
+    let known: BTreeSet<&str> = Route::ALL.iter().map(|r| r.key()).collect();
+    let unknown: Vec<&&str> = in_manifest.difference(&known).collect();
+    assert!(
+        unknown.is_empty(),
+        "jwt routes in functions/manifest.json that the security suite cannot call: {unknown:?}; \
+         add each to `tenant_routes!` (and its test to `on_every_route!`) in \
+         tests/tests/security/mod.rs"
+    );
+    let gone: Vec<&&str> = known.difference(&in_manifest).collect();
+    assert!(
+        gone.is_empty(),
+        "routes in the security suite that are no jwt route of functions/manifest.json: {gone:?}"
+    );
+    for route in Route::ALL {
+        let path = &route.in_manifest().path;
+        assert!(
+            !path.replace("{id}", "").contains('{'),
+            "{route:?}: the suite fills only `{{id}}`, not all of `{path}`"
+        );
     }
 }
 
 /// Generates one test per tenant route, `on_create` … `on_analytics`, each calling
-/// `$check(Route::…)`.
+/// `$check(Route::…)`. A route added to `tenant_routes!` without its test here does not compile.
 macro_rules! on_every_route {
     ($check:path) => {
         #[tokio::test]
@@ -84,6 +189,17 @@ macro_rules! on_every_route {
         async fn on_analytics() {
             $check($crate::security::Route::Analytics).await
         }
+        const _: () = {
+            /// Exhaustive: a `Route` without a test above is a compile error here.
+            #[allow(dead_code)]
+            fn every_route_has_a_test(route: $crate::security::Route) {
+                use $crate::security::Route;
+                match route {
+                    Route::Create | Route::List | Route::Get | Route::Delete | Route::Analytics => {
+                    }
+                }
+            }
+        };
     };
 }
 pub(crate) use on_every_route;

@@ -1,10 +1,10 @@
 //! API Gateway HTTP API route selection, driven by the manifest's http triggers.
 //!
 //! Like API Gateway, the most specific route wins: a literal segment beats `{param}`, which beats a
-//! greedy `{proxy+}`; an exact method beats `ANY`. Anything unmatched goes to `$default`.
+//! greedy `{proxy+}`; an exact method beats `ANY`. Anything unmatched goes to `$default`, which
+//! answers 405 with the methods [`RouteTable::allowed_methods`] finds for the path.
 
 use crate::manifest::{Auth, Manifest, Trigger, DEFAULT_ROUTE};
-use percent_encoding::percent_decode_str;
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,6 +33,8 @@ pub struct Route {
     pub auth: Auth,
     /// `GET /v1/events/{id}`, or `$default`.
     pub route_key: String,
+    /// The path template, `/v1/events/{id}`, or `$default`.
+    pub path: String,
     segments: Vec<Segment>,
 }
 
@@ -62,6 +64,7 @@ impl RouteTable {
                     method,
                     auth: *auth,
                     route_key: DEFAULT_ROUTE.to_string(),
+                    path: DEFAULT_ROUTE.to_string(),
                     segments: Vec::new(),
                 });
                 continue;
@@ -71,6 +74,7 @@ impl RouteTable {
                 route_key: format!("{method} {path}"),
                 method,
                 auth: *auth,
+                path: path.clone(),
                 segments: parse_template(path),
             });
         }
@@ -96,6 +100,31 @@ impl RouteTable {
                 path_parameters: BTreeMap::new(),
             }),
         }
+    }
+
+    /// The methods of every route whose path template matches `raw_path`, whatever their method
+    /// (`$default` aside): sorted, each once. Empty when no route has this path.
+    pub fn allowed_methods(&self, raw_path: &str) -> Vec<String> {
+        let parts = split_path(raw_path);
+        let mut methods: Vec<String> = self
+            .routes
+            .iter()
+            .filter(|r| match_segments(&r.segments, &parts).is_some())
+            .map(|r| r.method.clone())
+            .collect();
+        methods.sort();
+        methods.dedup();
+        methods
+    }
+
+    /// The manifest's routes in its order, `$default` excluded.
+    pub fn routes(&self) -> &[Route] {
+        &self.routes
+    }
+
+    /// The `$default` route, if the manifest has one.
+    pub fn default_route(&self) -> Option<&Route> {
+        self.default.as_ref()
     }
 
     pub fn functions(&self) -> impl Iterator<Item = &str> {
@@ -162,8 +191,38 @@ fn match_segments(template: &[Segment], parts: &[&str]) -> Option<BTreeMap<Strin
     (template.len() == parts.len()).then_some(params)
 }
 
+/// Percent-decodes `s`; a `%` not followed by two hex digits stays as it is, and bytes that are
+/// not UTF-8 become U+FFFD.
 fn decode(s: &str) -> String {
-    percent_decode_str(s).decode_utf8_lossy().into_owned()
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let escaped = match (bytes[i], bytes.get(i + 1), bytes.get(i + 2)) {
+            (b'%', Some(&hi), Some(&lo)) => hex(hi).zip(hex(lo)).map(|(hi, lo)| hi << 4 | lo),
+            _ => None,
+        };
+        match escaped {
+            Some(byte) => {
+                out.push(byte);
+                i += 3;
+            }
+            None => {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn hex(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -246,6 +305,62 @@ mod tests {
             assert_eq!(m.route.function, "fallback", "{method} {path}");
             assert_eq!(m.route.route_key, "$default");
         }
+    }
+
+    #[test]
+    fn allowed_methods_come_from_every_route_with_the_path() {
+        let t = table();
+        assert_eq!(t.allowed_methods("/v1/events"), ["GET"]);
+        assert_eq!(t.allowed_methods("/v1/events/x"), ["ANY", "GET"]);
+        assert_eq!(t.allowed_methods("/v1/events/latest"), ["ANY", "GET"]);
+        for path in [
+            "/",
+            "/nope",
+            "/v1/events/",
+            "/v1/events/a/b",
+            "$default",
+            "/files/",
+        ] {
+            assert!(t.allowed_methods(path).is_empty(), "{path}");
+        }
+    }
+
+    #[test]
+    fn allowed_methods_follow_greedy_routes() {
+        let t = table();
+        assert_eq!(t.allowed_methods("/files/a"), ["GET"]);
+        assert_eq!(t.allowed_methods("/files/a/b/c"), ["GET"]);
+        assert_eq!(t.allowed_methods("/files/a/"), ["GET"]);
+        assert!(t.allowed_methods("/files").is_empty());
+    }
+
+    #[test]
+    fn routes_keep_their_template_and_the_manifest_order() {
+        let t = table();
+        let keys: Vec<&str> = t.routes().iter().map(|r| r.route_key.as_str()).collect();
+        assert_eq!(
+            keys,
+            [
+                "GET /v1/events",
+                "GET /v1/events/{id}",
+                "GET /v1/events/latest",
+                "ANY /v1/events/{id}",
+                "GET /files/{proxy+}"
+            ]
+        );
+        assert_eq!(t.routes()[1].path, "/v1/events/{id}");
+        assert_eq!(t.default_route().unwrap().function, "fallback");
+    }
+
+    #[test]
+    fn percent_decoding_is_lenient() {
+        assert_eq!(decode("a%2Fb%2fc"), "a/b/c");
+        assert_eq!(decode("%"), "%");
+        assert_eq!(decode("100%"), "100%");
+        assert_eq!(decode("%zz%4"), "%zz%4");
+        assert_eq!(decode("%E2%9C%93"), "\u{2713}");
+        assert_eq!(decode("%FF"), "\u{FFFD}");
+        assert_eq!(decode("%%41"), "%A");
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! The function manifest: the one list of Lambdas that Terraform and the local stack both read.
+//! The function manifest: the one list of Lambdas that Terraform, the local stack, the
+//! `not-found` function and the tests all read.
 //!
 //! Unknown fields are ignored on purpose: later work adds fields for Terraform that the local stack
 //! has no use for, and an unknown trigger kind is skipped with a warning rather than refusing to
@@ -6,6 +7,7 @@
 
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashSet};
+use std::fmt;
 use std::path::Path;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -58,6 +60,20 @@ pub struct FunctionDef {
     pub local_max_concurrency: Option<usize>,
 }
 
+impl FunctionDef {
+    /// API Gateway's route key for an http trigger: `GET /v1/events/{id}`, or `$default`.
+    /// `None` for every other trigger.
+    pub fn route_key(&self) -> Option<String> {
+        match &self.trigger {
+            Trigger::Http { path, .. } if path == DEFAULT_ROUTE => Some(DEFAULT_ROUTE.to_string()),
+            Trigger::Http { method, path, .. } => {
+                Some(format!("{} {path}", method.to_ascii_uppercase()))
+            }
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Trigger {
@@ -97,20 +113,44 @@ pub enum Auth {
 /// The catch-all route's path in the manifest, as in API Gateway.
 pub const DEFAULT_ROUTE: &str = "$default";
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug)]
 pub enum ManifestError {
-    #[error("cannot read manifest {path}: {source}")]
     Read {
         path: String,
         source: std::io::Error,
     },
-    #[error("manifest {path} is not valid: {source}")]
     Parse {
         path: String,
         source: serde_json::Error,
     },
-    #[error("manifest {path}: {message}")]
-    Invalid { path: String, message: String },
+    Invalid {
+        path: String,
+        message: String,
+    },
+}
+
+impl fmt::Display for ManifestError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ManifestError::Read { path, source } => {
+                write!(f, "cannot read manifest {path}: {source}")
+            }
+            ManifestError::Parse { path, source } => {
+                write!(f, "manifest {path} is not valid: {source}")
+            }
+            ManifestError::Invalid { path, message } => write!(f, "manifest {path}: {message}"),
+        }
+    }
+}
+
+impl std::error::Error for ManifestError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ManifestError::Read { source, .. } => Some(source),
+            ManifestError::Parse { source, .. } => Some(source),
+            ManifestError::Invalid { .. } => None,
+        }
+    }
 }
 
 impl Manifest {
@@ -120,15 +160,20 @@ impl Manifest {
             path: shown.clone(),
             source,
         })?;
+        Self::parse(&text, &shown)
+    }
+
+    /// Parses and validates manifest text; `shown` names it in errors (e.g. a compiled-in copy).
+    pub fn parse(text: &str, shown: &str) -> Result<Self, ManifestError> {
         let manifest: Manifest =
-            serde_json::from_str(&text).map_err(|source| ManifestError::Parse {
-                path: shown.clone(),
+            serde_json::from_str(text).map_err(|source| ManifestError::Parse {
+                path: shown.to_string(),
                 source,
             })?;
         manifest
             .validate()
             .map_err(|message| ManifestError::Invalid {
-                path: shown,
+                path: shown.to_string(),
                 message,
             })?;
         Ok(manifest)
@@ -152,18 +197,14 @@ impl Manifest {
             if f.timeout_s == 0 {
                 return Err(format!("function `{}` has timeout_s 0", f.name));
             }
-            if let Trigger::Http { method, path, .. } = &f.trigger {
+            if let Trigger::Http { path, .. } = &f.trigger {
                 if path != DEFAULT_ROUTE && !path.starts_with('/') {
                     return Err(format!(
                         "function `{}`: path `{path}` must start with /",
                         f.name
                     ));
                 }
-                let key = if path == DEFAULT_ROUTE {
-                    DEFAULT_ROUTE.to_string()
-                } else {
-                    format!("{} {path}", method.to_ascii_uppercase())
-                };
+                let key = f.route_key().unwrap_or_default();
                 if !routes.insert(key.clone()) {
                     return Err(format!("route `{key}` is claimed twice"));
                 }
@@ -232,8 +273,46 @@ mod tests {
     }
 
     #[test]
+    fn route_keys_are_api_gateways() {
+        let mut m: Manifest = serde_json::from_str(SAMPLE).unwrap();
+        assert_eq!(m.functions[0].route_key().as_deref(), Some("GET /health"));
+        assert_eq!(m.functions[1].route_key(), None);
+        assert_eq!(m.functions[4].route_key(), None);
+        m.functions[0].trigger = Trigger::Http {
+            method: "post".into(),
+            path: "/v1/{id}".into(),
+            auth: Auth::Jwt,
+        };
+        assert_eq!(m.functions[0].route_key().as_deref(), Some("POST /v1/{id}"));
+        m.functions[0].trigger = Trigger::Http {
+            method: "ANY".into(),
+            path: DEFAULT_ROUTE.into(),
+            auth: Auth::None,
+        };
+        assert_eq!(m.functions[0].route_key().as_deref(), Some("$default"));
+    }
+
+    #[test]
+    fn errors_name_the_manifest() {
+        let err = Manifest::parse("{", "compiled-in").unwrap_err().to_string();
+        assert!(
+            err.starts_with("manifest compiled-in is not valid: "),
+            "{err}"
+        );
+        let mut m: serde_json::Value = serde_json::from_str(SAMPLE).unwrap();
+        m["functions"][0]["timeout_s"] = 0.into();
+        let err = Manifest::parse(&m.to_string(), "x.json")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(err, "manifest x.json: function `health` has timeout_s 0");
+        let err = Manifest::load(Path::new("/nonexistent/manifest.json")).unwrap_err();
+        assert!(matches!(err, ManifestError::Read { .. }), "{err}");
+        assert!(std::error::Error::source(&err).is_some());
+    }
+
+    #[test]
     fn the_repository_manifest_loads() {
-        let path = crate::paths::repo_root().join("functions/manifest.json");
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../functions/manifest.json");
         let m = Manifest::load(&path).unwrap();
         assert!(m.function("health").is_some());
     }
