@@ -295,22 +295,12 @@ mod tests {
         assert_eq!(resp.headers()["lambda-runtime-trace-id"], "Root=1");
         assert_eq!(resp.text().await.unwrap(), "{\"a\":1}");
 
-        let wrong = client_call(
-            addr,
-            reqwest::Method::POST,
-            "/2018-06-01/runtime/invocation/other/response",
-            "x",
-        )
-        .await;
-        assert_eq!(wrong.status(), 400);
-        let ok = client_call(
-            addr,
-            reqwest::Method::POST,
-            "/2018-06-01/runtime/invocation/req-1/response",
-            "\"out\"",
-        )
-        .await;
-        assert_eq!(ok.status(), 202);
+        // A response for an invocation that is not in flight is refused; the right one lands.
+        for (request_id, body, status) in [("other", "x", 400), ("req-1", "\"out\"", 202)] {
+            let path = format!("/2018-06-01/runtime/invocation/{request_id}/response");
+            let resp = client_call(addr, reqwest::Method::POST, &path, body).await;
+            assert_eq!(resp.status(), status, "{path}");
+        }
         assert_eq!(
             done.await.unwrap(),
             Outcome::Success(Bytes::from_static(b"\"out\""))

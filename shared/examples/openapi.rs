@@ -1,5 +1,5 @@
 //! Prints the OpenAPI document; `make openapi` writes it to `openapi.json`.
 
 fn main() {
-    print!("{}", shared::openapi::to_pretty_json());
+    print!("{}", shared::openapi_json());
 }

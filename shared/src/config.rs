@@ -35,8 +35,8 @@ pub enum ConfigError {
     Invalid { name: &'static str, reason: String },
 }
 
-/// Where the function runs. Local relaxes nothing security-related in this issue; later
-/// capabilities (loopback webhooks) key off it.
+/// Where the function runs. It only decides the default CORS origins: a local stack lets the
+/// console on loopback call it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Environment {
     Local,
@@ -44,10 +44,6 @@ pub enum Environment {
 }
 
 impl Environment {
-    pub fn from_env() -> Result<Self, ConfigError> {
-        Self::load(&Env::process())
-    }
-
     pub fn load<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Self, ConfigError> {
         match env.optional(OFAUTO_ENV).as_deref() {
             None | Some("aws") => Ok(Environment::Aws),
@@ -74,15 +70,14 @@ impl Environment {
 /// the variable.
 #[derive(Debug, Clone)]
 pub struct Config {
-    pub environment: Environment,
-    pub log_level: LogLevel,
+    pub(crate) log_level: LogLevel,
     /// Empty outside Lambda (unit tests, tools).
-    pub function_name: String,
+    pub(crate) function_name: String,
     pub table_name: String,
-    pub cors: CorsPolicy,
-    pub rate_limit_tiers: Tiers,
-    pub cursor_secret_id: Option<String>,
-    pub dead_letter_queue_url: Option<String>,
+    pub(crate) cors: CorsPolicy,
+    pub(crate) rate_limit_tiers: Tiers,
+    pub(crate) cursor_secret_id: Option<String>,
+    pub(crate) dead_letter_queue_url: Option<String>,
 }
 
 impl Config {
@@ -102,7 +97,6 @@ impl Config {
             }
         }
         Ok(Self {
-            environment,
             log_level: log_level(env)?,
             function_name: function_name(env),
             table_name: table_name(env)?,
@@ -239,7 +233,6 @@ mod tests {
     #[test]
     fn defaults_to_aws_without_browser_access() {
         let config = load(&[("TABLE_NAME", "ofauto")]).unwrap();
-        assert_eq!(config.environment, Environment::Aws);
         assert!(!config.cors.allows("http://localhost:5173"));
         assert_eq!(
             config.rate_limit_tiers,

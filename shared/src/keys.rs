@@ -37,6 +37,7 @@ macro_rules! key_kinds {
 
         impl KeyKind {
             /// Every kind, generated with the enum itself.
+            #[cfg(test)]
             pub const ALL: &'static [KeyKind] = &[$(KeyKind::$kind,)+];
         }
     };
@@ -115,6 +116,7 @@ impl Key<'_> {
         }
     }
 
+    #[cfg(test)]
     pub fn tenant(&self) -> &TenantId {
         match self {
             Key::Event { tenant, .. }

@@ -5,23 +5,40 @@
 //! which DynamoDB key an item lives under, how errors look on the wire — lives here, so that every
 //! function gets it by construction rather than by copy.
 
-pub mod aggregation;
+// Modules are private: a function crate sees only what is re-exported below, so it cannot, for
+// one, format a DynamoDB key or reach a repository's item mapping.
+mod aggregation;
 pub mod aws;
-pub mod config;
-pub mod cursor;
-pub mod dead_letters;
+mod config;
+mod cursor;
+mod dead_letters;
 pub mod domain;
-pub mod edge;
-pub mod error;
+mod edge;
+mod error;
 pub mod http;
-pub mod json_body;
-pub mod keys;
-pub mod openapi;
+mod json_body;
+mod keys;
+mod openapi;
 pub mod repo;
 pub mod telemetry;
 pub mod wiring;
 
+pub use aggregation::CounterChange;
+pub use config::Config;
+pub use cursor::CursorSigner;
+pub use dead_letters::{bounded, DeadLetterQueue};
+pub use edge::Edge;
 pub use error::{ApiError, FieldError};
+pub use json_body::JsonObject;
+pub use openapi::to_pretty_json as openapi_json;
+
+/// What the black-box tests need to stage states the API cannot produce on purpose (an
+/// idempotency record left by a crashed invocation): never compiled into a function.
+#[cfg(any(test, feature = "testing"))]
+pub mod staging {
+    pub use crate::edge::idempotency::request_hash;
+    pub use crate::keys::Key;
+}
 
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;

@@ -11,11 +11,11 @@ use std::time::Duration;
 use serde_json::json;
 use tracing_subscriber::EnvFilter;
 
-pub const METRICS_NAMESPACE: &str = "OFAuto";
+pub(crate) const METRICS_NAMESPACE: &str = "OFAuto";
 
 /// A validated `LOG_LEVEL`: an `EnvFilter` directive such as `info` or `warn,shared=debug`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LogLevel(String);
+pub(crate) struct LogLevel(String);
 
 impl LogLevel {
     pub fn parse(raw: &str) -> Result<Self, String> {
@@ -40,7 +40,7 @@ static FUNCTION_NAME: OnceLock<String> = OnceLock::new();
 
 /// Installs the JSON subscriber at `level` and records the function's name for the metrics. The
 /// first call wins; later ones change nothing.
-pub fn install(level: &LogLevel, function_name: &str) {
+pub(crate) fn install(level: &LogLevel, function_name: &str) {
     // The first name stays, like the first subscriber.
     let _ = FUNCTION_NAME.set(function_name.to_owned());
     let filter = EnvFilter::try_new(level.as_str()).unwrap_or_else(|_| EnvFilter::new("info"));
@@ -62,7 +62,13 @@ fn function_name() -> &'static str {
     FUNCTION_NAME.get().map_or("", String::as_str)
 }
 
-pub fn request_line(request_id: &str, tenant: &str, route: &str, status: u16, latency: Duration) {
+pub(crate) fn request_line(
+    request_id: &str,
+    tenant: &str,
+    route: &str,
+    status: u16,
+    latency: Duration,
+) {
     println!(
         "{}",
         request_document(

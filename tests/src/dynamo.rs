@@ -3,9 +3,9 @@
 //! control the API enforces, so tests use it only to set the stage, never to check results.
 
 use serde_json::{json, Value};
-use shared::domain::tenant::TenantId;
-use shared::edge::idempotency::request_hash;
-use shared::keys::Key;
+use shared::domain::TenantId;
+use shared::staging::request_hash;
+use shared::staging::Key;
 
 use crate::stack::stack;
 

@@ -10,6 +10,10 @@ use crate::api::{Api, Resp};
 use crate::stack::stack;
 use crate::time;
 
+/// Event types each of which is a prefix of the next: a filter or counter that matched by prefix
+/// rather than by whole name would mix them up.
+pub const NESTED_TYPES: [&str; 3] = ["order", "order:created", "order:created.v2"];
+
 /// How many creates are in flight at once when a test seeds many events.
 pub const CREATE_CONCURRENCY: usize = 8;
 

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use ofauto_tests::api::Api;
-use ofauto_tests::fixtures::{create_event, create_events, poll, Tenant};
+use ofauto_tests::fixtures::{create_event, create_events, poll, Tenant, NESTED_TYPES};
 use ofauto_tests::time::{at, millis, seconds};
 use serde_json::{json, Map, Value};
 
@@ -392,14 +392,10 @@ async fn the_widest_allowed_spans_list_every_bucket_in_order() {
 async fn types_are_counted_by_their_exact_name() {
     let tenant = Tenant::new();
     let api = tenant.editor();
-    let types = [
-        "order",
-        "order:created",
-        "order:created.v2",
-        "a-b_c.d9",
-        "order",
-        "ord",
-    ];
+    let types: Vec<&str> = NESTED_TYPES
+        .into_iter()
+        .chain(["a-b_c.d9", "order", "ord"])
+        .collect();
     let bodies: Vec<Value> = types
         .iter()
         .map(|ty| json!({"type": ty, "occurred_at": "2025-07-07T07:07:07Z"}))

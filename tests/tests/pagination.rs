@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 use chrono::{DateTime, TimeDelta, Utc};
 use futures::stream::{self, StreamExt};
 use ofauto_tests::fixtures::{
-    create_events, ids, list_all, list_page, list_pages, sort_newest_first, Tenant,
+    create_events, ids, list_all, list_page, list_pages, sort_newest_first, Tenant, NESTED_TYPES,
 };
 use ofauto_tests::time::{at, millis};
 use serde_json::{json, Value};
@@ -420,15 +420,10 @@ async fn ties_keep_one_order_across_pages_with_and_without_a_type_filter() {
 async fn the_type_filter_matches_whole_types_only() {
     let tenant = Tenant::new();
     let api = tenant.editor();
-    let types = [
-        "order",
-        "order:created",
-        "order:created.v2",
-        "order.x",
-        "order-",
-        "orders",
-        "ord",
-    ];
+    let types: Vec<&str> = NESTED_TYPES
+        .into_iter()
+        .chain(["order.x", "order-", "orders", "ord"])
+        .collect();
     let bodies: Vec<Value> = types
         .iter()
         .enumerate()

@@ -1,10 +1,10 @@
 use aws_lambda_events::event::dynamodb::{Event, EventRecord};
 use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
 use serde::Serialize;
-use shared::aggregation::CounterChange;
-use shared::dead_letters::{bounded, DeadLetterQueue};
-use shared::repo::counters::{CountersRepository, PoisonedChange};
+use shared::repo::{CountersRepository, PoisonedChange};
 use shared::telemetry;
+use shared::CounterChange;
+use shared::{bounded, DeadLetterQueue};
 
 /// Applies the batch. A record DynamoDB refuses for good is parked on the dead-letter queue and
 /// the rest of the batch goes on, so that no one tenant's data can hold up every tenant's

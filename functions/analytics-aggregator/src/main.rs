@@ -4,8 +4,8 @@ mod handler;
 
 use aws_lambda_events::event::dynamodb::Event;
 use lambda_runtime::{service_fn, LambdaEvent};
-use shared::dead_letters::DeadLetterQueue;
-use shared::repo::counters::CountersRepository;
+use shared::repo::CountersRepository;
+use shared::DeadLetterQueue;
 use shared::{aws, wiring};
 
 #[tokio::main]

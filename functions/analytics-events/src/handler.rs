@@ -1,9 +1,9 @@
 use lambda_http::http::StatusCode;
 use lambda_http::Request;
-use shared::domain::analytics::{format_bucket, AnalyticsQuery, AnalyticsReport};
-use shared::domain::tenant::Permission;
+use shared::domain::Permission;
+use shared::domain::{format_bucket, AnalyticsQuery, AnalyticsReport};
 use shared::http::{json, HttpResult, RequestParts};
-use shared::repo::counters::CountersRepository;
+use shared::repo::CountersRepository;
 
 pub async fn handle(request: Request, counters: &CountersRepository) -> HttpResult {
     let caller = request.caller(Permission::Read)?;

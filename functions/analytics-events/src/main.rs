@@ -2,7 +2,7 @@
 
 mod handler;
 
-use shared::repo::counters::CountersRepository;
+use shared::repo::CountersRepository;
 use shared::wiring::{self, TenantRoute};
 use shared::{aws, http};
 

@@ -1,12 +1,12 @@
 use lambda_http::http::{HeaderValue, StatusCode};
 use lambda_http::Request;
-use shared::domain::event::{Event, NewEvent};
-use shared::domain::tenant::Permission;
-use shared::domain::time::Timestamp;
+use shared::domain::Permission;
+use shared::domain::Timestamp;
+use shared::domain::{Event, NewEvent};
 use shared::http::{body_bytes, json, HttpResult, RequestParts};
-use shared::json_body::JsonObject;
-use shared::repo::events::EventsRepository;
+use shared::repo::EventsRepository;
 use shared::ApiError;
+use shared::JsonObject;
 
 pub async fn handle(request: Request, events: &EventsRepository) -> HttpResult {
     let caller = request.caller(Permission::Write)?;

@@ -2,8 +2,8 @@
 
 mod handler;
 
-use shared::domain::tenant::Permission;
-use shared::repo::events::EventsRepository;
+use shared::domain::Permission;
+use shared::repo::EventsRepository;
 use shared::wiring::{self, TenantRoute};
 use shared::{aws, http};
 

@@ -1,8 +1,8 @@
 use lambda_http::Request;
-use shared::domain::ids::EventId;
-use shared::domain::tenant::Permission;
+use shared::domain::EventId;
+use shared::domain::Permission;
 use shared::http::{no_content, HttpResult, RequestParts};
-use shared::repo::events::EventsRepository;
+use shared::repo::EventsRepository;
 use shared::ApiError;
 
 pub async fn handle(request: Request, events: &EventsRepository) -> HttpResult {

@@ -1,12 +1,12 @@
 use lambda_http::http::StatusCode;
 use lambda_http::Request;
-use shared::cursor::CursorSigner;
-use shared::domain::ids::EventId;
-use shared::domain::list::{EventListQuery, Page};
-use shared::domain::tenant::Permission;
+use shared::domain::EventId;
+use shared::domain::Permission;
+use shared::domain::{EventListQuery, Page};
 use shared::http::{json, HttpResult, RequestParts};
-use shared::repo::events::EventsRepository;
+use shared::repo::EventsRepository;
 use shared::ApiError;
+use shared::CursorSigner;
 
 pub async fn handle(
     request: Request,
@@ -61,7 +61,7 @@ mod tests {
     #[tokio::test]
     async fn foreign_and_tampered_cursors_are_rejected_before_storage() {
         let (repo, signer) = deps();
-        let other_tenant = shared::domain::tenant::TenantId::parse("t2").unwrap();
+        let other_tenant = shared::domain::TenantId::parse("t2").unwrap();
         let fingerprint = EventListQuery::parse(|_| None).unwrap().fingerprint();
         let foreign = signer.seal(&other_tenant, &fingerprint, "01J0000000000000000000000A");
         for cursor in [foreign.as_str(), "garbage", "a.b"] {

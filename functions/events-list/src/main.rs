@@ -2,7 +2,7 @@
 
 mod handler;
 
-use shared::repo::events::EventsRepository;
+use shared::repo::EventsRepository;
 use shared::wiring::{self, TenantRoute};
 use shared::{aws, http};
 

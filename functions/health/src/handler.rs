@@ -1,6 +1,6 @@
 use aws_sdk_dynamodb::types::TableStatus;
 use lambda_http::http::{HeaderValue, StatusCode};
-use shared::domain::health::{Health, HealthChecks};
+use shared::domain::{Health, HealthChecks};
 use shared::http::{json, HttpResult};
 
 pub async fn handle(dynamodb: &aws_sdk_dynamodb::Client, table: &str) -> HttpResult {

@@ -2,7 +2,7 @@
 
 mod handler;
 
-use shared::edge::Edge;
+use shared::Edge;
 use shared::{aws, http, wiring};
 
 #[tokio::main]

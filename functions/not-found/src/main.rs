@@ -4,7 +4,7 @@
 
 mod handler;
 
-use shared::edge::Edge;
+use shared::Edge;
 use shared::{http, wiring};
 
 #[tokio::main]

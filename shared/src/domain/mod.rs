@@ -1,10 +1,18 @@
 //! Validated domain types. Each constructor is the only way to obtain a value, so a value's
 //! existence proves it passed validation ("parse, don't validate").
 
-pub mod analytics;
-pub mod event;
-pub mod health;
-pub mod ids;
-pub mod list;
-pub mod tenant;
-pub mod time;
+pub(crate) mod analytics;
+pub(crate) mod event;
+pub(crate) mod health;
+pub(crate) mod ids;
+pub(crate) mod list;
+pub(crate) mod tenant;
+pub(crate) mod time;
+
+pub use analytics::{format_bucket, AnalyticsQuery, AnalyticsReport};
+pub use event::{Event, NewEvent};
+pub use health::{Health, HealthChecks};
+pub use ids::EventId;
+pub use list::{EventListQuery, Page};
+pub use tenant::{Permission, TenantId};
+pub use time::Timestamp;

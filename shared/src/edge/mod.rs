@@ -3,10 +3,10 @@
 //! handlers, so that a new function gets all of them by construction. `flow` runs them in order;
 //! `replay` is the request side of idempotency, whose records `idempotency` keeps.
 
-pub mod cors;
+pub(crate) mod cors;
 pub(crate) mod flow;
-pub mod idempotency;
-pub mod rate_limit;
+pub(crate) mod idempotency;
+pub(crate) mod rate_limit;
 mod replay;
 
 use aws_config::SdkConfig;

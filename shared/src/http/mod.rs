@@ -8,5 +8,5 @@ mod response;
 mod serve;
 
 pub use request::{body_bytes, RequestParts};
-pub use response::{json, no_content, problem, HttpResult};
+pub use response::{json, no_content, HttpResult};
 pub use serve::serve;

@@ -3,11 +3,13 @@
 //! name nothing. CR/LF never splits a response header.
 
 use ofauto_tests::api::Resp;
-use ofauto_tests::fixtures::{create_event, create_events, Tenant};
+use ofauto_tests::fixtures::Tenant;
 use ofauto_tests::raw;
 use serde_json::{json, Value};
 
-use super::{assert_empty, encode, id_of, tenant_with_event};
+use super::{
+    assert_empty, encode, id_of, properties_round_trip, sources_round_trip, tenant_with_event,
+};
 
 const CONTROL: [&str; 8] = [
     "nul\u{0}byte",
@@ -32,15 +34,7 @@ fn assert_no_injected_headers(resp: &Resp) {
 async fn control_characters_in_source_are_stored_verbatim() {
     let tenant = Tenant::new();
     let api = tenant.bulk("editor");
-    let bodies: Vec<Value> = CONTROL
-        .iter()
-        .map(|s| json!({"type": "ctl.source", "source": s}))
-        .collect();
-    let events = create_events(&api, &bodies).await;
-    for (event, sent) in events.iter().zip(CONTROL) {
-        assert_eq!(event["source"], sent);
-        let resp = api.get(&format!("/v1/events/{}", id_of(event))).await;
-        assert_eq!(resp.ok_json(200), *event, "read back of {sent:?}");
+    for (_, resp) in sources_round_trip(&api, "ctl.source", &CONTROL).await {
         // JSON-escaped on the wire: no raw control byte in the body.
         assert!(
             !resp.body.bytes().any(|b| b < 0x20),
@@ -84,17 +78,7 @@ async fn control_characters_in_property_keys_and_values_are_stored_verbatim() {
         properties.insert((*s).to_owned(), json!(s));
         properties.insert(format!("k{i}"), json!([s, {"nested": s}]));
     }
-    let properties = Value::Object(properties);
-    let event = create_event(
-        &api,
-        &json!({"type": "ctl.props", "properties": properties}),
-    )
-    .await;
-    let stored = api
-        .get(&format!("/v1/events/{}", id_of(&event)))
-        .await
-        .ok_json(200);
-    assert_eq!(stored["properties"], properties);
+    properties_round_trip(&api, "ctl.props", &Value::Object(properties)).await;
 }
 
 /// A control character makes a type invalid; it is never truncated at the NUL or stripped.

@@ -6,7 +6,10 @@
 use ofauto_tests::fixtures::{create_event, create_events, ids, list_all, Tenant};
 use serde_json::{json, Map, Value};
 
-use super::{assert_empty, assert_untouched, encode, id_of, tenant_with_event};
+use super::{
+    assert_empty, assert_untouched, encode, id_of, properties_round_trip, sources_round_trip,
+    tenant_with_event,
+};
 
 /// Fragments that would mean something to a query language if they were ever spliced into one.
 pub const FRAGMENTS: [&str; 12] = [
@@ -33,19 +36,7 @@ async fn bystander() -> (Tenant, Value) {
 async fn fragments_in_source_are_stored_verbatim() {
     let tenant = Tenant::new();
     let api = tenant.bulk("editor");
-    let bodies: Vec<Value> = FRAGMENTS
-        .iter()
-        .map(|f| json!({"type": "inj.source", "source": f}))
-        .collect();
-    let events = create_events(&api, &bodies).await;
-    for (event, fragment) in events.iter().zip(FRAGMENTS) {
-        assert_eq!(event["source"], fragment);
-        let stored = api
-            .get(&format!("/v1/events/{}", id_of(event)))
-            .await
-            .ok_json(200);
-        assert_eq!(stored, *event, "read back differs for {fragment:?}");
-    }
+    sources_round_trip(&api, "inj.source", &FRAGMENTS).await;
     let mut listed: Vec<String> = list_all(&api, &[], 100)
         .await
         .iter()
@@ -70,18 +61,7 @@ async fn fragments_in_property_keys_and_values_are_stored_verbatim() {
     properties.insert("filter".into(), json!({"$gt": "", "$ne": null}));
     properties.insert("pk".into(), json!({"S": "T#other#EV"}));
     properties.insert(":tenant".into(), json!({"#n": [":v", "#pk"]}));
-    let properties = Value::Object(properties);
-    let event = create_event(
-        &api,
-        &json!({"type": "inj.props", "properties": properties}),
-    )
-    .await;
-    assert_eq!(event["properties"], properties);
-    let stored = api
-        .get(&format!("/v1/events/{}", id_of(&event)))
-        .await
-        .ok_json(200);
-    assert_eq!(stored["properties"], properties);
+    properties_round_trip(&api, "inj.props", &Value::Object(properties)).await;
 }
 
 /// An operator object where a scalar belongs is a type error, not a query.
