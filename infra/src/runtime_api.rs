@@ -73,11 +73,8 @@ impl RuntimeApi {
         };
         let app = Router::new()
             .route("/2018-06-01/runtime/invocation/next", get(next))
-            .route(
-                "/2018-06-01/runtime/invocation/{id}/response",
-                post(response),
-            )
-            .route("/2018-06-01/runtime/invocation/{id}/error", post(error))
+            // `{id}/response` and `{id}/error`: the two ways an invocation ends.
+            .route("/2018-06-01/runtime/invocation/{id}/{end}", post(end))
             .route("/2018-06-01/runtime/init/error", post(init_error))
             // Sizes are checked by the handlers, which can then fail the invocation cleanly.
             .layer(DefaultBodyLimit::disable())
@@ -165,13 +162,25 @@ async fn next(State(state): State<ApiState>) -> Response {
     (StatusCode::OK, headers, inv.payload).into_response()
 }
 
-async fn response(
+async fn end(
     State(state): State<ApiState>,
-    Path(id): Path<String>,
+    Path((id, end)): Path<(String, String)>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let outcome = if headers
+    let outcome = match end.as_str() {
+        "response" => response_outcome(&headers, body),
+        "error" => Outcome::Failure {
+            error_type: error_type(&headers, "Unhandled"),
+            body,
+        },
+        _ => return StatusCode::NOT_FOUND.into_response(),
+    };
+    complete(&state, &id, outcome)
+}
+
+fn response_outcome(headers: &HeaderMap, body: Bytes) -> Outcome {
+    if headers
         .get("lambda-runtime-function-response-mode")
         .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"streaming"))
     {
@@ -186,18 +195,7 @@ async fn response(
         )
     } else {
         Outcome::Success(body)
-    };
-    complete(&state, &id, outcome)
-}
-
-async fn error(
-    State(state): State<ApiState>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let error_type = error_type(&headers, "Unhandled");
-    complete(&state, &id, Outcome::Failure { error_type, body })
+    }
 }
 
 async fn init_error(State(state): State<ApiState>, headers: HeaderMap, body: Bytes) -> Response {

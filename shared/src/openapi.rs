@@ -16,27 +16,12 @@ use crate::error::{FieldError, Problem};
 /// cannot document fewer of them.
 #[derive(utoipa::IntoResponses)]
 #[allow(dead_code)]
+#[rustfmt::skip]
 enum TenantRouteErrors {
-    #[response(status = 401, description = "No or invalid token")]
-    Unauthorized(GatewayMessage),
-    #[response(
-        status = 403,
-        description = "Role or tenant missing",
-        content_type = "application/problem+json"
-    )]
-    Forbidden(Problem),
-    #[response(
-        status = 429,
-        description = "Rate limited",
-        content_type = "application/problem+json"
-    )]
-    RateLimited(Problem),
-    #[response(
-        status = 503,
-        description = "Dependency unavailable",
-        content_type = "application/problem+json"
-    )]
-    Unavailable(Problem),
+    #[response(status = 401, description = "No or invalid token")] Unauthorized(GatewayMessage),
+    #[response(status = 403, description = "Role or tenant missing", content_type = "application/problem+json")] Forbidden(Problem),
+    #[response(status = 429, description = "Rate limited", content_type = "application/problem+json")] RateLimited(Problem),
+    #[response(status = 503, description = "Dependency unavailable", content_type = "application/problem+json")] Unavailable(Problem),
 }
 
 /// The answer of the routes that name one event by id, when the tenant has no such event.
