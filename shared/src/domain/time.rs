@@ -34,7 +34,7 @@ impl Timestamp {
     }
 
     /// Truncates to the millisecond; callers that need sub-millisecond bounds round explicitly.
-    /// Clamps to the epoch and [`LAST_INSTANT`], so that every `Timestamp` can be written as
+    /// Clamps to the epoch and `LAST_INSTANT`, so that every `Timestamp` can be written as
     /// RFC 3339 and made into an id: only the server clock comes in unchecked, and it is in range.
     pub fn from_datetime(at: DateTime<Utc>) -> Self {
         let at = truncate_to_millis(at);
@@ -51,7 +51,7 @@ impl Timestamp {
 
     /// Parses and rounds *up* to the next millisecond, so an inclusive lower bound given with
     /// microseconds never admits an event that happened before it. The rounding can itself step
-    /// past [`LAST_INSTANT`] (`…23:59:59.9999Z`), so the result is checked again.
+    /// past `LAST_INSTANT` (`…23:59:59.9999Z`), so the result is checked again.
     pub fn parse_ceil(raw: &str) -> Result<Self, TimestampError> {
         let utc = read_rfc3339(raw)?;
         let floor = Self(truncate_to_millis(utc)).in_range()?;
@@ -68,7 +68,7 @@ impl Timestamp {
     }
 
     /// The one check every constructor goes through: from the epoch (event ids are ULIDs, whose
-    /// time part is unsigned) to [`LAST_INSTANT`].
+    /// time part is unsigned) to `LAST_INSTANT`.
     fn in_range(self) -> Result<Self, TimestampError> {
         match self.0.timestamp_millis() {
             ms if ms < 0 => Err(TimestampError::BeforeEpoch),
