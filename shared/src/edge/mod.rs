@@ -21,9 +21,9 @@ use rate_limit::RateLimiter;
 /// reads the environment per request.
 #[derive(Debug, Clone)]
 pub struct Edge {
-    pub cors: CorsPolicy,
-    pub rate_limiter: Option<RateLimiter>,
-    pub idempotency: Option<IdempotencyStore>,
+    pub(crate) cors: CorsPolicy,
+    pub(crate) rate_limiter: Option<RateLimiter>,
+    pub(crate) idempotency: Option<IdempotencyStore>,
 }
 
 impl Edge {
