@@ -26,6 +26,27 @@ pub const RATE_LIMIT_TIERS: &str = "RATE_LIMIT_TIERS";
 pub const CURSOR_SECRET_ID: &str = "CURSOR_SECRET_ID";
 /// The function's own SQS dead-letter queue; Terraform sets it empty for functions without one.
 pub const DEAD_LETTER_QUEUE_URL: &str = "DEAD_LETTER_QUEUE_URL";
+/// The custom EventBridge bus that domain events go to.
+pub const EVENT_BUS_NAME: &str = "EVENT_BUS_NAME";
+/// The SQS queue the dispatcher (and the fast path) sends due deliveries to.
+pub const DELIVERY_QUEUE_URL: &str = "DELIVERY_QUEUE_URL";
+/// The Secrets Manager name prefix under which each channel's signing secret lives
+/// (`<prefix>/<tenant>/<channel id>`); IAM grants the path, never `*`.
+pub const CHANNEL_SECRET_PREFIX: &str = "CHANNEL_SECRET_PREFIX";
+/// The KMS key new channel secrets are encrypted with; unset, Secrets Manager's own key is used
+/// (the local stack).
+pub const CHANNEL_SECRET_KMS_KEY_ID: &str = "CHANNEL_SECRET_KMS_KEY_ID";
+/// Seconds a claimed delivery stays leased before another dispatcher may claim it again.
+pub const DELIVERY_LEASE_SECONDS: &str = "OFAUTO_DELIVERY_LEASE_SECONDS";
+/// Hours of nothing but failed deliveries after which a channel is disabled (`failing`).
+pub const CHANNEL_FAILING_DISABLE_HOURS: &str = "OFAUTO_CHANNEL_FAILING_DISABLE_HOURS";
+
+/// A claimed delivery must outlive the deliverer's longest attempt (10 s) many times over, and
+/// SQS cannot delay a message longer than 15 minutes.
+const DEFAULT_DELIVERY_LEASE_SECONDS: &str = "120";
+const DELIVERY_LEASE_RANGE: std::ops::RangeInclusive<u64> = 15..=900;
+/// API.md: 5 days.
+const DEFAULT_CHANNEL_FAILING_DISABLE_HOURS: &str = "120";
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ConfigError {
@@ -78,6 +99,13 @@ pub struct Config {
     pub(crate) rate_limit_tiers: Tiers,
     pub(crate) cursor_secret_id: Option<String>,
     pub(crate) dead_letter_queue_url: Option<String>,
+    pub(crate) environment: Environment,
+    pub(crate) event_bus_name: Option<String>,
+    pub(crate) delivery_queue_url: Option<String>,
+    pub(crate) channel_secret_prefix: Option<String>,
+    pub(crate) channel_secret_kms_key_id: Option<String>,
+    pub(crate) delivery_lease: std::time::Duration,
+    pub(crate) channel_failing_after: std::time::Duration,
 }
 
 impl Config {
@@ -87,15 +115,7 @@ impl Config {
 
     pub fn load<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Self, ConfigError> {
         let environment = Environment::load(env)?;
-        let dead_letter_queue_url = env.optional(DEAD_LETTER_QUEUE_URL);
-        if let Some(url) = &dead_letter_queue_url {
-            if !(url.starts_with("https://") || url.starts_with("http://")) {
-                return Err(ConfigError::Invalid {
-                    name: DEAD_LETTER_QUEUE_URL,
-                    reason: "must be an SQS queue URL".into(),
-                });
-            }
-        }
+        let dead_letter_queue_url = queue_url(env, DEAD_LETTER_QUEUE_URL)?;
         Ok(Self {
             log_level: log_level(env)?,
             function_name: function_name(env),
@@ -104,7 +124,70 @@ impl Config {
             rate_limit_tiers: setting(env, RATE_LIMIT_TIERS, DEFAULT_TIERS, Tiers::parse)?,
             cursor_secret_id: env.optional(CURSOR_SECRET_ID),
             dead_letter_queue_url,
+            environment,
+            event_bus_name: env.optional(EVENT_BUS_NAME),
+            delivery_queue_url: queue_url(env, DELIVERY_QUEUE_URL)?,
+            channel_secret_prefix: env.optional(CHANNEL_SECRET_PREFIX),
+            channel_secret_kms_key_id: env.optional(CHANNEL_SECRET_KMS_KEY_ID),
+            delivery_lease: setting(
+                env,
+                DELIVERY_LEASE_SECONDS,
+                DEFAULT_DELIVERY_LEASE_SECONDS,
+                |raw| match raw.parse::<u64>() {
+                    Ok(s) if DELIVERY_LEASE_RANGE.contains(&s) => {
+                        Ok(std::time::Duration::from_secs(s))
+                    }
+                    _ => Err(format!(
+                        "must be whole seconds in {}..={}",
+                        DELIVERY_LEASE_RANGE.start(),
+                        DELIVERY_LEASE_RANGE.end()
+                    )),
+                },
+            )?,
+            channel_failing_after: setting(
+                env,
+                CHANNEL_FAILING_DISABLE_HOURS,
+                DEFAULT_CHANNEL_FAILING_DISABLE_HOURS,
+                |raw| match raw.parse::<f64>() {
+                    Ok(h) if h.is_finite() && h > 0.0 && h <= 24.0 * 366.0 => {
+                        Ok(std::time::Duration::from_secs_f64(h * 3600.0))
+                    }
+                    _ => Err("must be a positive number of hours, at most a year".into()),
+                },
+            )?,
         })
+    }
+
+    /// Plain-http webhook URLs to loopback are allowed only on the local stack.
+    pub fn is_local(&self) -> bool {
+        self.environment == Environment::Local
+    }
+
+    /// For the functions that publish domain events.
+    pub fn require_event_bus_name(&self) -> Result<&str, ConfigError> {
+        required(&self.event_bus_name, EVENT_BUS_NAME)
+    }
+
+    /// For the functions that hand due deliveries to the deliverer.
+    pub fn require_delivery_queue_url(&self) -> Result<&str, ConfigError> {
+        required(&self.delivery_queue_url, DELIVERY_QUEUE_URL)
+    }
+
+    /// For the functions that read or write channel signing secrets.
+    pub fn require_channel_secret_prefix(&self) -> Result<&str, ConfigError> {
+        required(&self.channel_secret_prefix, CHANNEL_SECRET_PREFIX)
+    }
+
+    pub fn channel_secret_kms_key_id(&self) -> Option<&str> {
+        self.channel_secret_kms_key_id.as_deref()
+    }
+
+    pub fn delivery_lease(&self) -> std::time::Duration {
+        self.delivery_lease
+    }
+
+    pub fn channel_failing_after(&self) -> std::time::Duration {
+        self.channel_failing_after
     }
 
     /// For the functions that sign cursors.
@@ -116,6 +199,23 @@ impl Config {
     pub fn require_dead_letter_queue_url(&self) -> Result<&str, ConfigError> {
         required(&self.dead_letter_queue_url, DEAD_LETTER_QUEUE_URL)
     }
+}
+
+/// An optional SQS queue URL: when set, it must look like one.
+fn queue_url<F: Fn(&str) -> Option<String>>(
+    env: &Env<F>,
+    name: &'static str,
+) -> Result<Option<String>, ConfigError> {
+    let url = env.optional(name);
+    if let Some(url) = &url {
+        if !(url.starts_with("https://") || url.starts_with("http://")) {
+            return Err(ConfigError::Invalid {
+                name,
+                reason: "must be an SQS queue URL".into(),
+            });
+        }
+    }
+    Ok(url)
 }
 
 fn required<'a>(value: &'a Option<String>, name: &'static str) -> Result<&'a str, ConfigError> {
@@ -220,6 +320,11 @@ mod tests {
             ("CORS_ALLOWED_ORIGINS", "*.example.com"),
             ("RATE_LIMIT_TIERS", "bulk=1/1/1"),
             ("DEAD_LETTER_QUEUE_URL", "queue"),
+            ("DELIVERY_QUEUE_URL", "queue"),
+            ("OFAUTO_DELIVERY_LEASE_SECONDS", "5"),
+            ("OFAUTO_DELIVERY_LEASE_SECONDS", "901"),
+            ("OFAUTO_CHANNEL_FAILING_DISABLE_HOURS", "0"),
+            ("OFAUTO_CHANNEL_FAILING_DISABLE_HOURS", "NaN"),
         ] {
             let err = load(&[("TABLE_NAME", "ofauto"), (name, value)]).unwrap_err();
             assert!(
@@ -240,6 +345,12 @@ mod tests {
         );
         assert_eq!(config.log_level, LogLevel::parse("info").unwrap());
         assert_eq!(config.function_name, "");
+        assert!(!config.is_local());
+        assert_eq!(config.delivery_lease(), std::time::Duration::from_secs(120));
+        assert_eq!(
+            config.channel_failing_after(),
+            std::time::Duration::from_secs(5 * 24 * 3600)
+        );
     }
 
     #[test]

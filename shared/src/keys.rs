@@ -11,7 +11,8 @@ use sha2::{Digest, Sha256};
 
 use crate::domain::analytics::Granularity;
 use crate::domain::event::EventType;
-use crate::domain::ids::EventId;
+use crate::domain::ids::{ChannelId, EventId, PostId};
+use crate::domain::time::Timestamp;
 use crate::domain::tenant::TenantId;
 use crate::repo::attributes::Item;
 
@@ -24,6 +25,40 @@ pub const TTL_ATTRIBUTE: &str = "expires_at";
 /// Tells stream consumers what an item is without parsing its key.
 pub const ENTITY: &str = "entity";
 pub const ENTITY_EVENT: &str = "event";
+pub const ENTITY_CHANNEL: &str = "channel";
+pub const ENTITY_POST: &str = "post";
+pub const ENTITY_ATTEMPT: &str = "attempt";
+
+/// The sparse "due" index: an item carries [`DUE_SHARD`] and [`DUE_AT`] only while it waits for
+/// the dispatcher (scheduled, or claimed under a lease that may expire), and so is on the index
+/// only then. Its projection is keys only: the dispatcher claims by key and reads the item from
+/// the claim's answer.
+pub const DUE_INDEX: &str = "due";
+pub const DUE_SHARD: &str = "due_shard";
+/// The instant the item next needs attention, as [`Timestamp::to_rfc3339`] spells it (fixed
+/// width, so strings sort as instants).
+pub const DUE_AT: &str = "due_at";
+/// One instant's work spreads over this many index partitions, so a thousand posts due in the
+/// same minute never share one hot key; the dispatcher queries all of them in parallel.
+pub const DUE_SHARDS: u32 = 16;
+
+/// The index partition an item's due entries land on: a stable hash of its table key, so that
+/// the same item always lands on the same shard.
+pub fn due_shard_of(partition: &str) -> String {
+    let digest = Sha256::digest(partition.as_bytes());
+    let n = u32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]]) % DUE_SHARDS;
+    format!("{n:02}")
+}
+
+/// Every due-index partition, for the dispatcher's fan-out.
+pub fn due_shards() -> impl Iterator<Item = String> {
+    (0..DUE_SHARDS).map(|n| format!("{n:02}"))
+}
+
+/// The due index's sort value for an instant.
+pub fn due_at_value(at: Timestamp) -> String {
+    at.to_rfc3339()
+}
 
 /// Declares [`KeyKind`] and its [`KeyKind::ALL`] from one list, so that no kind can be left out
 /// of `ALL` (and so out of the tests that walk it).
@@ -58,6 +93,14 @@ key_kinds! {
     RateQuota,
     /// An idempotency record.
     Idempotency,
+    /// A webhook channel.
+    Channel,
+    /// A post.
+    Post,
+    /// One delivery attempt of a post, beside it in the post's partition.
+    PostAttempt,
+    /// The same post in the by-time index that lists a tenant's posts.
+    PostByTime,
 }
 
 /// The key of one item, in the table or in the `gsi1` index. Build it, then read its parts with
@@ -101,6 +144,23 @@ pub enum Key<'a> {
         route: &'a str,
         client_key: &'a str,
     },
+    /// All of a tenant's channels share one partition: a tenant has few, and listing them is
+    /// one query.
+    Channel { tenant: &'a TenantId, id: ChannelId },
+    /// Each post has its own partition, which its attempts share.
+    Post { tenant: &'a TenantId, id: PostId },
+    /// Attempt `n` (from 1) of a post, sorted by number.
+    PostAttempt {
+        tenant: &'a TenantId,
+        post: PostId,
+        n: u32,
+    },
+    /// A post in `gsi1`, ordered by `scheduled_at` then id; drafts (no `scheduled_at`) sort last.
+    PostByTime {
+        tenant: &'a TenantId,
+        id: PostId,
+        scheduled_at: Option<Timestamp>,
+    },
 }
 
 impl Key<'_> {
@@ -113,6 +173,10 @@ impl Key<'_> {
             Key::RateWindow { .. } => KeyKind::RateWindow,
             Key::RateQuota { .. } => KeyKind::RateQuota,
             Key::Idempotency { .. } => KeyKind::Idempotency,
+            Key::Channel { .. } => KeyKind::Channel,
+            Key::Post { .. } => KeyKind::Post,
+            Key::PostAttempt { .. } => KeyKind::PostAttempt,
+            Key::PostByTime { .. } => KeyKind::PostByTime,
         }
     }
 
@@ -125,7 +189,11 @@ impl Key<'_> {
             | Key::AppliedRecord { tenant, .. }
             | Key::RateWindow { tenant, .. }
             | Key::RateQuota { tenant, .. }
-            | Key::Idempotency { tenant, .. } => tenant,
+            | Key::Idempotency { tenant, .. }
+            | Key::Channel { tenant, .. }
+            | Key::Post { tenant, .. }
+            | Key::PostAttempt { tenant, .. }
+            | Key::PostByTime { tenant, .. } => tenant,
         }
     }
 
@@ -145,6 +213,11 @@ impl Key<'_> {
                 format!("{}RL", tenant_prefix(tenant))
             }
             Key::Idempotency { tenant, .. } => format!("{}IDEM", tenant_prefix(tenant)),
+            Key::Channel { tenant, .. } => channels_partition(tenant),
+            Key::Post { tenant, id } | Key::PostAttempt { tenant, post: id, .. } => {
+                format!("{}PO#{id}", tenant_prefix(tenant))
+            }
+            Key::PostByTime { tenant, .. } => posts_by_time_partition(tenant),
         }
     }
 
@@ -158,14 +231,23 @@ impl Key<'_> {
             Key::Idempotency {
                 route, client_key, ..
             } => format!("{route}#{}", sha256_hex(client_key.as_bytes())),
+            Key::Channel { id, .. } => id.to_string(),
+            Key::Post { .. } => POST_SORT_KEY.to_owned(),
+            Key::PostAttempt { n, .. } => format!("{ATTEMPT_SORT_PREFIX}{n:05}"),
+            Key::PostByTime {
+                id, scheduled_at, ..
+            } => post_by_time_sort_key(*scheduled_at, *id),
         }
     }
 
     /// The attributes the two parts are stored under: the table's, or the index's.
     pub fn attribute_names(&self) -> (&'static str, &'static str) {
         match self.kind() {
-            KeyKind::EventByType => (GSI1_PK, GSI1_SK),
+            KeyKind::EventByType | KeyKind::PostByTime => (GSI1_PK, GSI1_SK),
             KeyKind::Event
+            | KeyKind::Channel
+            | KeyKind::Post
+            | KeyKind::PostAttempt
             | KeyKind::Counter
             | KeyKind::AppliedRecord
             | KeyKind::RateWindow
@@ -217,6 +299,29 @@ pub fn events_by_type_partition(tenant: &TenantId, event_type: &EventType) -> St
 /// The partition of [`Key::Counter`], for range reads over buckets.
 pub fn counters_partition(tenant: &TenantId, granularity: Granularity) -> String {
     format!("{}CNT#{}", tenant_prefix(tenant), granularity.tag())
+}
+
+/// The partition of [`Key::Channel`], for listing a tenant's channels.
+pub fn channels_partition(tenant: &TenantId) -> String {
+    format!("{}CH", tenant_prefix(tenant))
+}
+
+/// The sort key of a post item in its own partition.
+pub const POST_SORT_KEY: &str = "P";
+/// The sort-key prefix of a post's attempts, for `begins_with` queries.
+pub const ATTEMPT_SORT_PREFIX: &str = "A#";
+
+/// The partition of [`Key::PostByTime`], for listing a tenant's posts.
+pub fn posts_by_time_partition(tenant: &TenantId) -> String {
+    format!("{}PO", tenant_prefix(tenant))
+}
+
+/// `S#<scheduled_at>#<id>`, or `~#<id>` for a draft: `~` sorts after `S`, so drafts come last.
+pub fn post_by_time_sort_key(scheduled_at: Option<Timestamp>, id: PostId) -> String {
+    match scheduled_at {
+        Some(at) => format!("S#{}#{id}", at.to_rfc3339()),
+        None => format!("~#{id}"),
+    }
 }
 
 /// Attribute holding one type's count on a counter item.
@@ -314,6 +419,40 @@ mod tests {
                 "T#acme#IDEM",
                 // sha256("k")
                 "POST /v1/events#8254c329a92850f6d539dd376f4816ee2764517da5e0235514af433164480d7a",
+            ),
+            KeyKind::Channel => (
+                Key::Channel {
+                    tenant,
+                    id: ChannelId::parse("01JD0000000000000000000001").unwrap(),
+                },
+                "T#acme#CH",
+                "01JD0000000000000000000001",
+            ),
+            KeyKind::Post => (
+                Key::Post {
+                    tenant,
+                    id: PostId::parse("01JD0000000000000000000002").unwrap(),
+                },
+                "T#acme#PO#01JD0000000000000000000002",
+                "P",
+            ),
+            KeyKind::PostAttempt => (
+                Key::PostAttempt {
+                    tenant,
+                    post: PostId::parse("01JD0000000000000000000002").unwrap(),
+                    n: 3,
+                },
+                "T#acme#PO#01JD0000000000000000000002",
+                "A#00003",
+            ),
+            KeyKind::PostByTime => (
+                Key::PostByTime {
+                    tenant,
+                    id: PostId::parse("01JD0000000000000000000002").unwrap(),
+                    scheduled_at: Some(Timestamp::parse("2026-03-08T07:00:00Z").unwrap()),
+                },
+                "T#acme#PO",
+                "S#2026-03-08T07:00:00.000Z#01JD0000000000000000000002",
             ),
         }
     }

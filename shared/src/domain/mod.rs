@@ -12,7 +12,7 @@ pub(crate) mod time;
 pub use analytics::{format_bucket, AnalyticsQuery, AnalyticsReport};
 pub use event::{Event, NewEvent};
 pub use health::{Health, HealthChecks};
-pub use ids::EventId;
+pub use ids::{ChannelId, EventId, PostId, WebhookId};
 pub use list::{EventListQuery, Page};
 pub use tenant::{Permission, TenantId};
 pub use time::Timestamp;
