@@ -14,8 +14,13 @@ ROLE ?= editor
 NODE_STAMP := infra/node_modules/.installed
 VENV_STAMP := infra/.venv/.installed
 LAMBDA_VENV := .venv-lambda
+RECEIVER_VENV := .venv-receiver
+RECEIVER_REQUIREMENTS := scripts/requirements-receiver.txt
+# `make receiver PORT=9000`: PORT only when given on the command line, else 9000, so that a
+# receiver never takes the port `make dev` serves on.
+RECEIVER_PORT = $(if $(filter command line,$(origin PORT)),$(PORT),9000)
 
-.PHONY: help deps build dev token test lint unit integration fuzz terraform-check deny audit package openapi load bench clean
+.PHONY: help deps build dev token receiver test lint unit integration fuzz terraform-check deny audit package openapi load bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -41,6 +46,16 @@ dev: deps build ## Start the whole stack on 127.0.0.1 (API on $PORT, default 300
 token: ## Print a dev JWT: make token TENANT=acme ROLE=admin|editor|viewer
 	@$(CARGO) build --quiet -p ofauto-local --bin ofauto-token
 	@./target/debug/ofauto-token --state-dir .local --tenant "$(TENANT)" --role "$(ROLE)"
+
+receiver: ## A local webhook receiver that prints each delivery it verifies: make receiver PORT=9000 SECRET=whsec_... [SECRET="whsec_a whsec_b"]
+	@[ -n "$(SECRET)" ] || { echo "usage: make receiver PORT=9000 SECRET=whsec_... (the channel's secret)" >&2; exit 2; }
+	@if [ ! -x $(RECEIVER_VENV)/bin/python ] || ! cmp -s $(RECEIVER_REQUIREMENTS) $(RECEIVER_VENV)/.installed; then \
+		echo "installing the receiver's verifier into $(RECEIVER_VENV)/ (one-off)" >&2; \
+		$(PYTHON) -m venv $(RECEIVER_VENV) && \
+		$(RECEIVER_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r $(RECEIVER_REQUIREMENTS) && \
+		cp $(RECEIVER_REQUIREMENTS) $(RECEIVER_VENV)/.installed; \
+	fi
+	$(RECEIVER_VENV)/bin/python scripts/webhook_receiver.py --port $(RECEIVER_PORT) $(foreach s,$(SECRET),--secret $(s))
 
 test: lint unit integration fuzz terraform-check deny ## Everything CI runs
 	@echo "make test: all checks passed"

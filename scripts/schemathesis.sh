@@ -127,11 +127,14 @@ api=$("$PYTHON" -c 'import json, sys; print(json.loads(sys.argv[1])["api"])' "$r
 log "stack ready at $api"
 
 # A fresh tenant, so nothing from an earlier run is listed or counted, in the `bulk` tier: the
-# fuzzer wants volume, not the default 50/s limit. scripts/schemathesis.toml hands the token to
-# the document's `bearer` scheme.
+# fuzzer wants volume, not the default 50/s limit. An admin, since channel writes need that role
+# (it holds the editor's and viewer's permissions too; each route's role check has unit tests).
+# scripts/schemathesis.toml hands the token to the document's `bearer` scheme; the hooks use it
+# and the address to keep a channel for the posts they steer.
 tenant="schemathesis-$(date -u +%Y%m%dT%H%M%S)-$$"
-OFAUTO_SCHEMATHESIS_TOKEN=$("$BIN_DIR/ofauto-token" --state-dir "$state_dir" --tenant "$tenant" --role editor --tier bulk)
-export OFAUTO_SCHEMATHESIS_TOKEN
+OFAUTO_SCHEMATHESIS_TOKEN=$("$BIN_DIR/ofauto-token" --state-dir "$state_dir" --tenant "$tenant" --role admin --tier bulk)
+OFAUTO_SCHEMATHESIS_API=$api
+export OFAUTO_SCHEMATHESIS_TOKEN OFAUTO_SCHEMATHESIS_API
 
 # --- the run -----------------------------------------------------------------------------------
 # One worker: the order of requests, and so the state each one meets, is the same on every run.

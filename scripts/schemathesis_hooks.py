@@ -12,15 +12,31 @@ integration tests.
 Steering: half the time windows the fuzzer draws are folded into the span the API accepts, so the
 date arithmetic behind them is reached, not only the validation in front of it.
 
+Channels and posts: the fuzzer cannot know which ids exist, nor that a post needs an active channel
+of its tenant, so half the `{id}` path parameters it draws are swapped for ids the API handed out
+earlier in the run, and a post's `channel_id` for a live channel this module keeps (created on
+first use, again if the run deleted it). Half the channel URLs become the local stack's own
+`.../schemathesis-receiver` (plain http to loopback, which only the local stack accepts): the
+stack answers it at once with a 4xx, so a test or a delivery there ends quickly and a post sent
+there fails, which is what `POST .../retry` needs. Half the `scheduled_at` values become
+instants the API accepts (from a minute ago to two years ahead, many within the next two minutes,
+so the deliverer takes them during the run). Each swap trades one valid value for another or an
+invalid one for a valid one; schemathesis revalidates a case after `before_call`, so it still
+judges each request by what was sent.
+
 Checks for what API.md says about answers that JSON Schema cannot say: how analytics buckets
 cover their window, and how a list of events honours its filters and order. Each must be named in
 the script's --checks to run.
 """
 
 import itertools
+import os
+import random
+import re
 from datetime import datetime, timedelta, timezone
 from urllib.parse import parse_qs, urlsplit
 
+import requests
 import schemathesis
 from hypothesis import strategies as st
 
@@ -45,6 +61,7 @@ def before_call(context, case, kwargs):
         if name.lower() == IDEMPOTENCY_HEADER and _is_valid_key(value):
             suffix = f".{next(_sequence)}"
             headers[name] = value[: MAX_KEY_LEN - len(suffix)] + suffix
+    _steer_resources(case)
 
 
 # --- steering ----------------------------------------------------------------------------------
@@ -83,6 +100,113 @@ def flatmap_query(context, query):
     except OverflowError:  # past 9999-12-31
         return st.just(query)
     return st.sampled_from([folded, query])
+
+
+# --- channels and posts ------------------------------------------------------------------------
+
+API = os.environ.get("OFAUTO_SCHEMATHESIS_API", "").rstrip("/")
+TOKEN = os.environ.get("OFAUTO_SCHEMATHESIS_TOKEN", "")
+ULID = re.compile(r"^[0-7][0-9A-HJKMNP-TV-Z]{25}$")
+# Seeded, so that a run's choices follow from the fuzzer's draws alone.
+_rng = random.Random(20260601)
+_session = requests.Session()
+# Ids the API handed out during the run, oldest first (bounded: the choice stays cheap).
+_known: dict[str, list[str]] = {"channels": [], "posts": []}
+_live_channel: list[str] = []
+MAX_KNOWN = 64
+
+
+def _receiver_url() -> str:
+    """Where steered channels point: the local stack itself, which answers a 4xx at once."""
+    return f"{API}/schemathesis-receiver/{next(_sequence)}"
+
+
+def _remember(kind: str, ident: object) -> None:
+    ids = _known[kind]
+    if isinstance(ident, str) and ULID.match(ident) and ident not in ids:
+        ids.append(ident)
+        del ids[:-MAX_KNOWN]
+
+
+def _channel_for_posts() -> str | None:
+    """An active channel of the run's tenant: the one made earlier if it is still there."""
+    auth = {"authorization": f"Bearer {TOKEN}"}
+    if _live_channel:
+        answer = _session.get(f"{API}/v1/channels/{_live_channel[0]}", headers=auth, timeout=15)
+        if answer.status_code == 200 and answer.json().get("status") == "active":
+            return _live_channel[0]
+        _live_channel.clear()
+    body = {"name": "schemathesis posts", "kind": "webhook", "url": _receiver_url()}
+    answer = _session.post(f"{API}/v1/channels", json=body, headers=auth, timeout=15)
+    if answer.status_code != 201:
+        return None  # the request then meets the API's own answer for an unknown channel
+    _live_channel.append(answer.json()["id"])
+    _remember("channels", _live_channel[0])
+    return _live_channel[0]
+
+
+def _scheduled_at() -> str:
+    """From a minute ago to two years ahead; half of them due within the next two minutes."""
+    now = datetime.now(timezone.utc)
+    if _rng.random() < 0.5:
+        at = now + timedelta(seconds=_rng.uniform(-30, 120))
+    else:
+        at = now + timedelta(seconds=_rng.uniform(0, 2 * 365 * 86400))
+    return at.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _steer_resources(case) -> None:
+    if not API:
+        return
+    label = case.operation.label
+    path = case.path_parameters
+    for kind in ("channels", "posts"):
+        if (
+            label.split(" ", 1)[1].startswith(f"/v1/{kind}/{{id}}")
+            and isinstance(path, dict)
+            and isinstance(path.get("id"), str)
+            and _known[kind]
+            and _rng.random() < 0.5
+        ):
+            path["id"] = _rng.choice(_known[kind])
+    body = case.body
+    if not isinstance(body, dict):
+        return
+    if label in ("POST /v1/channels", "PATCH /v1/channels/{id}"):
+        if isinstance(body.get("url"), str) and _rng.random() < 0.5:
+            body["url"] = _receiver_url()
+    if label in ("POST /v1/posts", "PATCH /v1/posts/{id}"):
+        if isinstance(body.get("scheduled_at"), str) and _rng.random() < 0.5:
+            body["scheduled_at"] = _scheduled_at()
+    # A drawn ULID is never a channel; one in ten still is sent, for the 400 that earns.
+    if label == "POST /v1/posts" and isinstance(body.get("channel_id"), str):
+        if ULID.match(body["channel_id"]) and _rng.random() < 0.9:
+            body["channel_id"] = _channel_for_posts() or body["channel_id"]
+
+
+@schemathesis.hook
+def after_call(context, case, response):
+    """Remembers the ids of channels and posts the API answered with, and forgets deleted ones."""
+    label = case.operation.label
+    kind = "channels" if "/v1/channels" in label else "posts" if "/v1/posts" in label else None
+    if kind is None:
+        return
+    if label == "DELETE /v1/channels/{id}" and response.status_code == 204:
+        gone = (case.path_parameters or {}).get("id")
+        _known["channels"] = [c for c in _known["channels"] if c != gone]
+        return
+    if response.status_code not in (200, 201):
+        return
+    try:
+        payload = response.json()
+    except ValueError:
+        return
+    if not isinstance(payload, dict):
+        return
+    items = payload.get("items") if isinstance(payload.get("items"), list) else [payload]
+    for item in items:
+        if isinstance(item, dict) and "n" not in item:
+            _remember(kind, item.get("id"))
 
 
 # --- checks ------------------------------------------------------------------------------------

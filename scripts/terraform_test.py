@@ -8,8 +8,13 @@ together with functions/manifest.json:
   * the manifest is jsondecode()d and every per-function resource iterates it
     with for_each;
   * every manifest function gets the route / event source mapping / rule its
-    trigger kind needs (including a synthetic schedule function, since the
-    manifest has none yet);
+    trigger kind needs (plus synthetic schedule and sqs functions, so the
+    wiring stays tested whatever the manifest holds);
+  * the manifest's queues become KMS-encrypted work queues with a redrive DLQ,
+    sqs triggers consume them with partial batch responses, and every
+    function gets <NAME>_QUEUE_URL and the channel secret settings;
+  * channel secrets are granted by name path, and KMS only via the service
+    (Secrets Manager, SQS) that uses it for the manifest action;
   * every http route with auth "jwt" uses the JWT authorizer;
   * no IAM policy allows "*" (or "service:*") actions;
   * alarms exist for errors, throttles, 5xx, latency, iterator age and DLQs;
@@ -39,7 +44,7 @@ TF_DIR = os.path.join(ROOT, "terraform")
 MANIFEST_PATH = os.path.join(ROOT, "functions", "manifest.json")
 EVENTS_DIR = os.path.join(ROOT, "events")
 
-TRIGGER_KINDS = ("http", "dynamodb_stream", "schedule")
+TRIGGER_KINDS = ("http", "dynamodb_stream", "schedule", "sqs")
 
 
 # ---------------------------------------------------------------------------
@@ -235,6 +240,17 @@ def test_no_function_named_by_hand(c):
             assert f'"{name}"' not in text, f"{fname} mentions function {name} literally"
 
 
+def test_manifest_sizes_fit_their_triggers(c):
+    """The plan-time checks of manifest.tf that matter most, here too, so that
+    they fail even where `terraform test` is skipped (no provider mirror)."""
+    for f in c.funcs.values():
+        assert 128 <= f["memory_mb"] <= 10240 and 1 <= f["timeout_s"] <= 900, f["name"]
+        if f["trigger"]["kind"] == "http":
+            # API Gateway's integration timeout is at most 30 s; api.tf gives
+            # the integration timeout_s + 1.
+            assert f["timeout_s"] <= 29, f"{f['name']}: http functions must time out within 29 s, has {f['timeout_s']}"
+
+
 def test_per_function_resources_iterate_the_manifest(c):
     for rtype in ("aws_lambda_function", "aws_iam_role", "aws_iam_role_policy", "aws_cloudwatch_log_group"):
         cov = covering(c, rtype)
@@ -274,8 +290,16 @@ def _check_wiring(c, manifest):
         else:
             assert "aws_apigatewayv2_route" not in w, f"{name}: non-http function got a route"
         if kind == "dynamodb_stream":
-            assert len(w.get("aws_lambda_event_source_mapping", [])) == 1, f"{name}: needs one event source mapping"
+            assert w.get("aws_lambda_event_source_mapping") == ["aws_lambda_event_source_mapping.stream"], f"{name}: needs one stream event source mapping"
             assert w.get("aws_sqs_queue"), f"{name}: stream consumer needs a DLQ"
+        elif kind == "sqs":
+            assert w.get("aws_lambda_event_source_mapping") == ["aws_lambda_event_source_mapping.sqs"], f"{name}: needs one sqs event source mapping"
+            # Its failures are redriven by its queue into the queue's own DLQ.
+            assert "aws_sqs_queue" not in w, f"{name}: an sqs consumer needs no per-function DLQ"
+            queues = {q["name"]: q for q in manifest.get("queues", [])}
+            q = queues.get(f["trigger"]["queue"])
+            assert q is not None, f"{name}: trigger names queue {f['trigger']['queue']}, not in the manifest's queues"
+            assert q["visibility_timeout_s"] >= f["timeout_s"], f"{name}: queue {q['name']} visibility timeout < function timeout"
         else:
             assert "aws_lambda_event_source_mapping" not in w, f"{name}: unexpected event source mapping"
         if kind == "schedule":
@@ -296,7 +320,7 @@ def test_every_function_is_wired_per_its_trigger(c):
 def test_schedule_trigger_is_supported(c):
     m = copy.deepcopy(c.manifest)
     m["functions"].append({
-        "name": "dispatcher", "description": "synthetic",
+        "name": "synthetic-tick", "description": "synthetic",
         "trigger": {"kind": "schedule", "expression": "rate(1 minute)"},
         "memory_mb": 256, "timeout_s": 50, "permissions": [],
     })
@@ -310,6 +334,93 @@ def test_schedule_trigger_is_supported(c):
     fn = c.resources["aws_lambda_function.fn"]
     dlc = dynamic_blocks(fn, "dead_letter_config")
     assert dlc and "local.schedule_functions" in dlc[0]["for_each"], "scheduled functions need an async DLQ"
+
+
+def test_sqs_trigger_is_supported(c):
+    m = copy.deepcopy(c.manifest)
+    m.setdefault("queues", []).append({"name": "synthetic", "visibility_timeout_s": 60,
+                                       "max_receive_count": 3, "message_retention_s": 3600})
+    m["functions"].append({
+        "name": "synthetic-consumer", "description": "synthetic",
+        "trigger": {"kind": "sqs", "queue": "synthetic", "batch_size": 5, "maximum_batching_window_s": 0},
+        "memory_mb": 128, "timeout_s": 30, "permissions": [],
+    })
+    _check_wiring(c, m)
+    assert c.locals["known_trigger_kinds"] == list(TRIGGER_KINDS), "manifest.tf's known kinds and this test disagree"
+    checks = first(c.resources["terraform_data.manifest_checks"]["lifecycle"])["precondition"]
+    conds = [expr(p["condition"]) for p in checks]
+    assert any("local.known_trigger_kinds" in x and "f.trigger.kind" in x for x in conds), "unknown trigger kinds must fail the plan"
+    assert any("visibility_timeout_s >= f.timeout_s" in x for x in conds), "visibility timeout >= consumer timeout must be checked"
+    assert any("contains(keys(local.queues), f.trigger.queue)" in x for x in conds), "an sqs trigger's queue must be checked"
+
+    esm = c.resources["aws_lambda_event_source_mapping.sqs"]
+    assert expr(esm["for_each"]) == "local.sqs_functions"
+    assert expr(esm["event_source_arn"]) == "aws_sqs_queue.work[each.value.trigger.queue].arn"
+    assert esm["function_response_types"] == ["ReportBatchItemFailures"]
+    assert "each.value.trigger.batch_size" in esm["batch_size"]
+    assert "each.value.trigger.maximum_batching_window_s" in esm["maximum_batching_window_in_seconds"]
+    assert "var.sqs_maximum_concurrency" in first(esm["scaling_config"])["maximum_concurrency"]
+    assert "aws_iam_role_policy.fn" in expr(esm["depends_on"][0])
+
+
+def test_work_queues_and_redrive(c):
+    assert "local.manifest.queues" in c.locals["queues"]
+    q = c.resources["aws_sqs_queue.work"]
+    dlq = c.resources["aws_sqs_queue.work_dlq"]
+    for body in (q, dlq):
+        assert expr(body["for_each"]) == "local.queues"
+        assert expr(body["kms_master_key_id"]) == "aws_kms_key.main.arn", "work queues and DLQs use the CMK"
+    assert expr(q["visibility_timeout_seconds"]) == "each.value.visibility_timeout_s"
+    assert expr(q["message_retention_seconds"]) == "each.value.message_retention_s"
+    redrive = expr(q["redrive_policy"])
+    assert "deadLetterTargetArn = aws_sqs_queue.work_dlq[each.key].arn" in redrive
+    assert "maxReceiveCount = each.value.max_receive_count" in redrive
+    assert dlq["message_retention_seconds"] == 1209600
+    allow = c.resources["aws_sqs_queue_redrive_allow_policy.work_dlq"]
+    assert '"byQueue"' in allow["redrive_allow_policy"] and "aws_sqs_queue.work[each.key].arn" in allow["redrive_allow_policy"]
+    pol = c.data["aws_iam_policy_document.work_queue"]
+    st = first(pol["statement"])
+    assert st["effect"] == "Deny" and first(st["condition"])["variable"] == "aws:SecureTransport"
+    assert "local.work_queue_policies" in c.resources["aws_sqs_queue_policy.work_queue"]["for_each"]
+    for qm in c.manifest.get("queues", []):
+        assert 1 <= qm["max_receive_count"] <= 1000 and qm["message_retention_s"] <= 1209600, qm
+    for name in ("queue_dlq_messages", "queue_oldest_message_age"):
+        alarm = c.resources[f"aws_cloudwatch_metric_alarm.{name}"]
+        assert expr(alarm["for_each"]) == "local.queues", f"{name} must cover every queue"
+    dims = c.resources["aws_cloudwatch_metric_alarm.queue_dlq_messages"]["dimensions"]
+    assert expr(dims["QueueName"]) == "aws_sqs_queue.work_dlq[each.key].name"
+    dims = c.resources["aws_cloudwatch_metric_alarm.queue_oldest_message_age"]["dimensions"]
+    assert expr(dims["QueueName"]) == "aws_sqs_queue.work[each.key].name"
+
+
+def test_channel_secrets_path_and_kms_grants(c):
+    assert expr(c.locals["channel_secret_prefix"]) == "${local.name_prefix}/channels" or \
+        c.locals["channel_secret_prefix"] == "${local.name_prefix}/channels"
+    perm = c.locals["permission_resources"]
+    assert ':secret:${local.channel_secret_prefix}/*"]' in perm, "channel_secrets must be the name path <prefix>/*"
+    assert ':secret:*"' not in perm and ':secret:${local.name_prefix}/*' not in perm
+    kms_via = c.locals["permission_kms_via"]
+    assert 'channel_secrets = "secretsmanager"' in kms_via and 'cursor_secret = "secretsmanager"' in kms_via
+    assert '"${k}_queue" => "sqs"' in kms_via
+    actions_for = c.locals["kms_actions_for"]
+    for a, kms in actions_for.items():
+        assert all(k in ("kms:Decrypt", "kms:GenerateDataKey") for k in kms), f"{a}: unexpected KMS actions {kms}"
+    # every manifest action on an encrypted resource that touches ciphertext is mapped
+    for f in c.manifest["functions"]:
+        for p in f["permissions"]:
+            if p["resource"] in ("channel_secrets", "cursor_secret") or p["resource"].endswith("_queue"):
+                for a in p["actions"]:
+                    if a.split(":")[1] in ("GetSecretValue", "CreateSecret", "PutSecretValue", "UpdateSecret",
+                                           "SendMessage", "ReceiveMessage"):
+                        assert a in actions_for, f"{f['name']}: {a} needs a KMS mapping"
+    dyn = [d for d in dynamic_blocks(c.data["aws_iam_policy_document.fn"], "statement")
+           if "local.function_kms" in d["for_each"]]
+    assert len(dyn) == 1, "one dynamic statement grants KMS from local.function_kms"
+    st = first(dyn[0]["content"])
+    assert st["resources"] == ["${aws_kms_key.main.arn}"]
+    cond = first(st["condition"])
+    assert cond["variable"] == "kms:ViaService" and cond["test"] == "StringEquals"
+    assert cond["values"] == ["${statement.key}.${local.region}.amazonaws.com"]
 
 
 def test_jwt_routes_use_the_authorizer(c):
@@ -391,8 +502,9 @@ def test_no_iam_policy_allows_star_actions(c):
         for s in _allow_statements(body):
             actions = s.get("actions", [])
             if isinstance(actions, str):
-                # dynamic: actions come from the manifest, checked below
-                assert expr(actions) == "statement.value.actions", f"{addr}: unexpected computed actions {actions}"
+                # dynamic: actions come from the manifest, or KMS actions from
+                # local.kms_actions_for; both are checked below
+                assert expr(actions) in ("statement.value.actions", "statement.value"), f"{addr}: unexpected computed actions {actions}"
                 continue
             for a in actions:
                 assert not _bad_action(a), f"{addr}: statement {s.get('sid')} allows {a}"
@@ -405,6 +517,9 @@ def test_no_iam_policy_allows_star_actions(c):
         for p in f["permissions"]:
             for a in p["actions"]:
                 assert not _bad_action(a) and "*" not in a, f"manifest {f['name']}: wildcard action {a}"
+    for kms in c.locals["kms_actions_for"].values():
+        for a in kms:
+            assert not _bad_action(a) and "*" not in a, f"kms_actions_for: wildcard action {a}"
     # no inline JSON policies that bypass the document data sources
     for addr, body in c.resources.items():
         if addr.split(".")[0] in ("aws_iam_policy", "aws_iam_role_policy", "aws_iam_user_policy", "aws_iam_group_policy"):
@@ -415,17 +530,45 @@ def test_no_iam_policy_allows_star_actions(c):
         assert "AdministratorAccess" not in text and "FullAccess" not in text, f"{name}: broad managed policy"
 
 
+def _static_keys(merge_expr: str) -> dict:
+    """'merge({a = x, b = [y]}, {for ...})' -> {'a': 'x', 'b': '[y]'}: the
+    literal object's entries (values as text, split at top-level commas)."""
+    e = expr(merge_expr)
+    assert e.startswith("merge({"), f"expected merge({{...}}, ...), got {e[:60]}"
+    depth, i, start = 0, len("merge("), len("merge({")
+    entries, out = [], {}
+    while i < len(e):
+        ch = e[i]
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+            if depth == 0:
+                entries.append(e[start:i])
+                break
+        elif ch == "," and depth == 1:
+            entries.append(e[start:i])
+            start = i + 1
+        i += 1
+    for ent in entries:
+        k, _, v = ent.partition("=")
+        out[k.strip()] = v.strip()
+    return out
+
+
 def test_manifest_permission_resources_are_mapped(c):
-    mapping = c.locals["permission_resources"]
-    assert isinstance(mapping, dict)
-    for key in ("table", "table_indexes", "stream", "cursor_secret"):
+    mapping = _static_keys(c.locals["permission_resources"])
+    for key in ("table", "table_indexes", "stream", "cursor_secret", "event_bus", "channel_secrets"):
         assert key in mapping, f"permission resource {key} not mapped"
-    assert "/index/*" in mapping["table_indexes"][0]
-    assert "stream_arn" in mapping["stream"][0]
-    assert "aws_secretsmanager_secret" in mapping["cursor_secret"][0]
+    assert "/index/*" in mapping["table_indexes"]
+    assert "stream_arn" in mapping["stream"]
+    assert "aws_secretsmanager_secret" in mapping["cursor_secret"]
+    assert mapping["event_bus"] == "[aws_cloudwatch_event_bus.app.arn]", "PutEvents on the custom bus only"
+    assert '{for k, q in aws_sqs_queue.work : "${k}_queue" => [q.arn]}' in expr(c.locals["permission_resources"])
+    queues = {f"{q['name']}_queue" for q in c.manifest.get("queues", [])}
     for f in c.manifest["functions"]:
         for p in f["permissions"]:
-            assert p["resource"] in mapping, f"{f['name']}: unmapped resource {p['resource']}"
+            assert p["resource"] in mapping or p["resource"] in queues, f"{f['name']}: unmapped resource {p['resource']}"
     dyn = dynamic_blocks(c.data["aws_iam_policy_document.fn"], "statement")
     assert any(expr(d["for_each"]) == "each.value.permissions" for d in dyn)
 
@@ -508,12 +651,20 @@ def test_lambda_settings(c):
     assert expr(fn["memory_size"]) == "each.value.memory_mb"
     assert expr(fn["timeout"]) == "each.value.timeout_s"
     assert first(fn["tracing_config"])["mode"] == "Active"
-    env = first(first(fn["environment"])["variables"]) if isinstance(first(fn["environment"])["variables"], list) else first(fn["environment"])["variables"]
-    for k in ("TABLE_NAME", "CURSOR_SECRET_ID", "OFAUTO_ENV", "LOG_LEVEL"):
+    variables = first(fn["environment"])["variables"]
+    env = _static_keys(variables)
+    for k in ("TABLE_NAME", "CURSOR_SECRET_ID", "OFAUTO_ENV", "LOG_LEVEL", "EVENT_BUS_NAME",
+              "CHANNEL_SECRET_PREFIX", "CHANNEL_SECRET_KMS_KEY_ID"):
         assert k in env, f"Lambda env lacks {k}"
-    assert env["OFAUTO_ENV"] == "aws"
+    assert env["OFAUTO_ENV"] == '"aws"'
+    assert env["CHANNEL_SECRET_PREFIX"] == "local.channel_secret_prefix"
+    assert env["CHANNEL_SECRET_KMS_KEY_ID"] == "aws_kms_key.main.arn"
     # A stream consumer parks poison records on its own DLQ; it fails fast without this.
-    assert "aws_sqs_queue.dlq[each.key].url" in expr(env.get("DEAD_LETTER_QUEUE_URL", "")), env
+    assert "aws_sqs_queue.dlq[each.key].url" in env.get("DEAD_LETTER_QUEUE_URL", ""), env
+    # One <NAME>_QUEUE_URL per manifest queue (DELIVERY_QUEUE_URL in shared/src/config.rs).
+    assert '{for k, q in aws_sqs_queue.work : "${upper(k)}_QUEUE_URL" => q.url}' in expr(variables)
+    assert any(q["name"].upper() + "_QUEUE_URL" == "DELIVERY_QUEUE_URL" for q in c.manifest.get("queues", [])), \
+        "no manifest queue yields DELIVERY_QUEUE_URL, which the schedule path reads"
     assert "local.artifact_paths[each.key]" in fn["filename"]
     assert "reserved_concurrent_executions" in fn
     assert "aws_kms_key" in fn["kms_key_arn"]
@@ -533,7 +684,17 @@ def test_table_settings(c):
     assert "local.manifest.table" in t["hash_key"]
     assert "stream_view_type" in t["stream_view_type"]
     assert "ttl_attribute" in first(t["ttl"])["attribute_name"]
-    assert dynamic_blocks(t, "global_secondary_index"), "GSIs must come from the manifest"
+    gsi = dynamic_blocks(t, "global_secondary_index")
+    assert gsi and expr(gsi[0]["for_each"]) == "local.table_gsis", "GSIs must come from the manifest"
+    content = first(gsi[0]["content"])
+    assert expr(content["projection_type"]) == "global_secondary_index.value.projection"
+    assert "try(global_secondary_index.value.non_key_attributes, null)" in expr(content["non_key_attributes"]), \
+        "KEYS_ONLY/ALL indexes must get no non_key_attributes"
+    attrs = c.manifest["table"]["attributes"]
+    for g in c.manifest["table"].get("global_secondary_indexes", []):
+        assert g["projection"] in ("ALL", "KEYS_ONLY", "INCLUDE"), g
+        assert g["hash_key"] in attrs and g.get("range_key", g["hash_key"]) in attrs, f"{g['name']}: keys not in attributes"
+    assert expr(c.resources["aws_dynamodb_contributor_insights.gsi"]["for_each"]).endswith("local.table_gsis : {}")
 
 
 def test_cognito_tenant_claim_is_admin_only(c):

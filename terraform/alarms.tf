@@ -193,7 +193,7 @@ resource "aws_cloudwatch_metric_alarm" "api_latency_p99" {
 }
 
 # ---------------------------------------------------------------------------
-# Stream consumer, DLQs, schedule
+# Stream consumers, DLQs, work queues, schedule
 # ---------------------------------------------------------------------------
 
 resource "aws_cloudwatch_metric_alarm" "stream_iterator_age" {
@@ -201,7 +201,7 @@ resource "aws_cloudwatch_metric_alarm" "stream_iterator_age" {
 
   alarm_name        = "${local.name_prefix}-${each.key}-iterator-age"
   alarm_description = <<-EOT
-    ${local.name_prefix}-${each.key} is more than ${var.alarm_iterator_age_ms / 1000} s behind the table's stream for 5 minutes: analytics counts lag behind new and deleted events. Records older than 24 h are lost to the stream, so act before then.
+    ${local.name_prefix}-${each.key} is more than ${var.alarm_iterator_age_ms / 1000} s behind the table's stream for 5 minutes, so its work lags behind the table. It is the ${try(each.value.description, "stream consumer")} Records older than 24 h are lost to the stream, so act before then.
     First check: the function's errors alarm and logs (a failing batch is retried and blocks its shard), then its Throttles and Duration (a batch near the ${each.value.timeout_s} s timeout). A burst of writes catches up by itself; a stuck shard does not. ${local.runbook}
   EOT
 
@@ -225,7 +225,7 @@ resource "aws_cloudwatch_metric_alarm" "dlq_messages" {
 
   alarm_name        = "${local.name_prefix}-${each.key}-dlq-not-empty"
   alarm_description = <<-EOT
-    The dead-letter queue ${aws_sqs_queue.dlq[each.key].name} has messages: ${local.name_prefix}-${each.key} gave up on work after all retries. ${each.value.trigger.kind == "dynamodb_stream" ? "Each message names either a range of stream records that were NOT folded into the analytics counters (replayable only while the stream still holds them, 24 h), or one record DynamoDB refused for good (kind stream-record-refused), parked so the rest of its batch went on." : "Each message is a schedule tick that failed; due items stay due and are picked up by the next successful tick."}
+    The dead-letter queue ${aws_sqs_queue.dlq[each.key].name} has messages: ${local.name_prefix}-${each.key} gave up on work after all retries. ${each.value.trigger.kind == "dynamodb_stream" ? "Each message names either a range of stream records this consumer did NOT process (replayable only while the stream still holds them, 24 h), or one record it parked for good (kind stream-record-refused) so the rest of its batch went on." : "Each message is a schedule tick that failed; due items stay due and are picked up by the next successful tick."}
     First check: read one message (aws sqs receive-message, do not delete it yet), find the matching error in /aws/lambda/${local.name_prefix}-${each.key} around its timestamp, fix the cause, then follow the replay steps in the runbook. ${local.runbook}
   EOT
 
@@ -236,6 +236,55 @@ resource "aws_cloudwatch_metric_alarm" "dlq_messages" {
   period              = 300
   evaluation_periods  = 1
   threshold           = 0
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+
+  alarm_actions = local.alarm_topics
+  ok_actions    = local.alarm_topics
+}
+
+# Work queues (sqs.tf): a message on the redrive DLQ, and a queue whose
+# consumer is falling behind.
+resource "aws_cloudwatch_metric_alarm" "queue_dlq_messages" {
+  for_each = local.queues
+
+  alarm_name        = "${local.name_prefix}-${each.key}-dlq-not-empty"
+  alarm_description = <<-EOT
+    The dead-letter queue ${aws_sqs_queue.work_dlq[each.key].name} has messages: a message of queue ${aws_sqs_queue.work[each.key].name} was received ${each.value.max_receive_count} times and never acknowledged (its consumer crashed, timed out or reported it failed each time). For the delivery queue, each message is {tenant, kind, id, claim}; the item itself is safe in the table and its lease expires, so the dispatcher claims it again on a later tick, with the same webhook-id.
+    First check: read one message (aws sqs receive-message, do not delete it yet), find the consumer's errors in its log group around the message's SentTimestamp, and the item's current status via the API. Fix the cause, then purge or redrive (runbook). ${local.runbook}
+  EOT
+
+  namespace           = "AWS/SQS"
+  metric_name         = "ApproximateNumberOfMessagesVisible"
+  dimensions          = { QueueName = aws_sqs_queue.work_dlq[each.key].name }
+  statistic           = "Maximum"
+  period              = 300
+  evaluation_periods  = 1
+  threshold           = 0
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+
+  alarm_actions = local.alarm_topics
+  ok_actions    = local.alarm_topics
+}
+
+resource "aws_cloudwatch_metric_alarm" "queue_oldest_message_age" {
+  for_each = local.queues
+
+  alarm_name        = "${local.name_prefix}-${each.key}-queue-age"
+  alarm_description = <<-EOT
+    The oldest message on ${aws_sqs_queue.work[each.key].name} is more than ${var.alarm_queue_oldest_message_age_s} s old for 10 minutes. Messages wait at most 900 s by design (DelaySeconds), so the consumer is not keeping up: for the delivery queue, posts are going out late.
+    First check: the consumer's throttles alarm and ConcurrentExecutions against its maximum concurrency (var.sqs_maximum_concurrency), its event source mapping is Enabled (aws lambda list-event-source-mappings), its Duration (slow webhooks take up to 10 s each), and its errors alarm. ${local.runbook}
+  EOT
+
+  namespace           = "AWS/SQS"
+  metric_name         = "ApproximateAgeOfOldestMessage"
+  dimensions          = { QueueName = aws_sqs_queue.work[each.key].name }
+  statistic           = "Maximum"
+  period              = 300
+  evaluation_periods  = 2
+  datapoints_to_alarm = 2
+  threshold           = var.alarm_queue_oldest_message_age_s
   comparison_operator = "GreaterThanThreshold"
   treat_missing_data  = "notBreaching"
 

@@ -53,22 +53,22 @@ data "aws_iam_policy_document" "fn" {
     }
   }
 
-  # kms:Decrypt on our key, only through the services that need it on the
-  # caller's behalf (e.g. Secrets Manager for GetSecretValue).
+  # Our key, only through the services that use it on the caller's behalf,
+  # and only the KMS actions the manifest actions need (local.function_kms):
+  # e.g. GetSecretValue -> kms:Decrypt via Secrets Manager; CreateSecret and
+  # PutSecretValue on a channel secret, or SendMessage to the encrypted
+  # delivery queue -> kms:GenerateDataKey + kms:Decrypt via that service.
   dynamic "statement" {
-    for_each = toset(distinct([
-      for p in each.value.permissions : local.permission_kms_via[p.resource]
-      if contains(keys(local.permission_kms_via), p.resource)
-    ]))
+    for_each = { for via, actions in local.function_kms[each.key] : via => actions if length(actions) > 0 }
     content {
-      sid       = "DecryptVia${title(statement.value)}"
+      sid       = "${contains(statement.value, "kms:GenerateDataKey") ? "EncryptDecrypt" : "Decrypt"}Via${title(statement.key)}"
       effect    = "Allow"
-      actions   = ["kms:Decrypt"]
+      actions   = statement.value
       resources = [aws_kms_key.main.arn]
       condition {
         test     = "StringEquals"
         variable = "kms:ViaService"
-        values   = ["${statement.value}.${local.region}.amazonaws.com"]
+        values   = ["${statement.key}.${local.region}.amazonaws.com"]
       }
     }
   }

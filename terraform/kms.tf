@@ -1,8 +1,13 @@
 # One customer-managed key encrypts everything this stack stores: the table
-# (and its stream), the cursor secret, log groups, DLQs, the alarm topic and
-# Lambda environment variables. One key per stack keeps the key policy
-# reviewable; the account root statement delegates ordinary use to IAM, so
-# each function's role lists exactly what it may do with the key.
+# (and its stream), the cursor secret, the channel signing secrets (created
+# at run time under CHANNEL_SECRET_PREFIX with CHANNEL_SECRET_KMS_KEY_ID), log
+# groups, the work queues and DLQs, the alarm topic and Lambda environment
+# variables. One key per stack keeps the key policy reviewable; the account
+# root statement delegates ordinary use to IAM, so each function's role lists
+# exactly what it may do with the key, through which service (iam.tf:
+# kms:ViaService secretsmanager / sqs). Secrets Manager, SQS (including its
+# redrive into an encrypted DLQ) and Lambda's SQS poller act with the
+# caller's own IAM permissions, so they need no statement of their own here.
 
 resource "aws_kms_key" "main" {
   description             = "${local.name_prefix}: table, secrets, logs, queues, alarm topic"

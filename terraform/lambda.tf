@@ -32,20 +32,29 @@ resource "aws_lambda_function" "fn" {
 
   kms_key_arn = aws_kms_key.main.arn
 
+  # Names: shared/src/config.rs. Every function gets the same set; the
+  # manifest's permissions decide what each may actually do with them.
   environment {
-    variables = {
-      OFAUTO_ENV       = "aws"
-      LOG_LEVEL        = var.log_level
-      TABLE_NAME       = aws_dynamodb_table.main.name
-      CURSOR_SECRET_ID = aws_secretsmanager_secret.cursor_signing_key.arn
-      EVENT_BUS_NAME   = aws_cloudwatch_event_bus.app.name
-      # Edge policies in the shared crate (ignored by non-HTTP functions).
-      CORS_ALLOWED_ORIGINS = join(",", var.cors_allow_origins)
-      RATE_LIMIT_TIERS     = var.rate_limit_tiers
-      # Where a stream consumer parks a record DynamoDB refuses for good, so that it does not
-      # block the rest of its shard. Empty for functions without a DLQ.
-      DEAD_LETTER_QUEUE_URL = try(aws_sqs_queue.dlq[each.key].url, "")
-    }
+    variables = merge(
+      {
+        OFAUTO_ENV       = "aws"
+        LOG_LEVEL        = var.log_level
+        TABLE_NAME       = aws_dynamodb_table.main.name
+        CURSOR_SECRET_ID = aws_secretsmanager_secret.cursor_signing_key.arn
+        EVENT_BUS_NAME   = aws_cloudwatch_event_bus.app.name
+        # Channel signing secrets: <prefix>/<tenant>/<channel id>, encrypted with our key.
+        CHANNEL_SECRET_PREFIX     = local.channel_secret_prefix
+        CHANNEL_SECRET_KMS_KEY_ID = aws_kms_key.main.arn
+        # Edge policies in the shared crate (ignored by non-HTTP functions).
+        CORS_ALLOWED_ORIGINS = join(",", var.cors_allow_origins)
+        RATE_LIMIT_TIERS     = var.rate_limit_tiers
+        # Where a stream consumer parks a record DynamoDB refuses for good, so that it does not
+        # block the rest of its shard. Empty for functions without a DLQ.
+        DEAD_LETTER_QUEUE_URL = try(aws_sqs_queue.dlq[each.key].url, "")
+      },
+      # One <NAME>_QUEUE_URL per manifest queue, e.g. DELIVERY_QUEUE_URL.
+      { for k, q in aws_sqs_queue.work : "${upper(k)}_QUEUE_URL" => q.url },
+    )
   }
 
   tracing_config {

@@ -18,9 +18,23 @@ locals {
   #   http            -> api.tf       (route + integration + permission)
   #   dynamodb_stream -> triggers.tf  (event source mapping + DLQ)
   #   schedule        -> triggers.tf  (EventBridge rule + target + DLQ)
+  #   sqs             -> triggers.tf  (event source mapping on a manifest queue,
+  #                                    whose own redrive DLQ is in sqs.tf)
   http_functions     = { for k, f in local.functions : k => f if f.trigger.kind == "http" }
   stream_functions   = { for k, f in local.functions : k => f if f.trigger.kind == "dynamodb_stream" }
   schedule_functions = { for k, f in local.functions : k => f if f.trigger.kind == "schedule" }
+  sqs_functions      = { for k, f in local.functions : k => f if f.trigger.kind == "sqs" }
+
+  # The manifest's work queues (sqs.tf), by name. Each becomes
+  #   - a queue <prefix>-<name> and its redrive DLQ <prefix>-<name>-dlq,
+  #   - the environment variable <NAME>_QUEUE_URL of every function
+  #     (e.g. DELIVERY_QUEUE_URL, see shared/src/config.rs),
+  #   - the permission resource "<name>_queue" (e.g. delivery_queue).
+  queues = { for q in try(local.manifest.queues, []) : q.name => q }
+
+  # Channel signing secrets live at <prefix>/<tenant>/<channel id>
+  # (CHANNEL_SECRET_PREFIX); IAM grants this path, never every secret.
+  channel_secret_prefix = "${local.name_prefix}/channels"
 
   # Routes that need a token and routes that are public by contract
   # (GET /health and the $default 404/405 catch-all).
@@ -50,23 +64,60 @@ locals {
   # add one entry here (and, if the service decrypts with our KMS key on the
   # caller's behalf, one entry in permission_kms_via below).
   # ---------------------------------------------------------------------
-  permission_resources = {
-    table         = [aws_dynamodb_table.main.arn]
-    table_indexes = ["${aws_dynamodb_table.main.arn}/index/*"]
-    stream        = [aws_dynamodb_table.main.stream_arn]
-    cursor_secret = [aws_secretsmanager_secret.cursor_signing_key.arn]
-    event_bus     = [aws_cloudwatch_event_bus.app.arn]
+  permission_resources = merge(
+    {
+      table         = [aws_dynamodb_table.main.arn]
+      table_indexes = ["${aws_dynamodb_table.main.arn}/index/*"]
+      stream        = [aws_dynamodb_table.main.stream_arn]
+      cursor_secret = [aws_secretsmanager_secret.cursor_signing_key.arn]
+      event_bus     = [aws_cloudwatch_event_bus.app.arn]
+      # Every channel secret, and nothing else: the secrets are created at run
+      # time, so the grant is the name path (the trailing * also covers the
+      # random suffix Secrets Manager appends to each ARN).
+      channel_secrets = ["arn:${local.partition}:secretsmanager:${local.region}:${local.account_id}:secret:${local.channel_secret_prefix}/*"]
+    },
+    { for k, q in aws_sqs_queue.work : "${k}_queue" => [q.arn] },
+  )
+
+  # Resource kinds stored encrypted with our customer-managed key, and the
+  # service that uses the key on the caller's behalf. The caller then needs
+  # the KMS actions below for the manifest actions it holds, through that
+  # service only (kms:ViaService). DynamoDB, EventBridge and Lambda use grants
+  # and need nothing here.
+  permission_kms_via = merge(
+    {
+      cursor_secret   = "secretsmanager"
+      channel_secrets = "secretsmanager"
+    },
+    { for k in keys(local.queues) : "${k}_queue" => "sqs" },
+  )
+
+  # Manifest action -> the KMS actions it needs on an encrypted resource.
+  # Writers encrypt a new data key (GenerateDataKey) and Secrets Manager and
+  # SQS also decrypt it to check it (Decrypt); readers only decrypt. Actions
+  # not listed here (DeleteSecret, DeleteMessage, ...) touch no ciphertext.
+  kms_actions_for = {
+    "secretsmanager:GetSecretValue" = ["kms:Decrypt"]
+    "secretsmanager:CreateSecret"   = ["kms:GenerateDataKey", "kms:Decrypt"]
+    "secretsmanager:PutSecretValue" = ["kms:GenerateDataKey", "kms:Decrypt"]
+    "secretsmanager:UpdateSecret"   = ["kms:GenerateDataKey", "kms:Decrypt"]
+    "sqs:SendMessage"               = ["kms:GenerateDataKey", "kms:Decrypt"]
+    "sqs:ReceiveMessage"            = ["kms:Decrypt"]
   }
 
-  # Resource kinds whose service needs the caller to hold kms:Decrypt on the
-  # customer-managed key (via that service only). DynamoDB, EventBridge and
-  # Lambda use grants and need nothing here.
-  permission_kms_via = {
-    cursor_secret = "secretsmanager"
+  # function -> { via service -> KMS actions }, from its manifest permissions.
+  function_kms = {
+    for k, f in local.functions : k => {
+      for via in distinct([for p in f.permissions : local.permission_kms_via[p.resource] if contains(keys(local.permission_kms_via), p.resource)]) :
+      via => sort(distinct(flatten([
+        for p in f.permissions : [for a in p.actions : lookup(local.kms_actions_for, a, [])]
+        if lookup(local.permission_kms_via, p.resource, "") == via
+      ])))
+    }
   }
 
   # Names known to the checks below (keep in sync with the maps above).
-  known_trigger_kinds = ["http", "dynamodb_stream", "schedule"]
+  known_trigger_kinds = ["http", "dynamodb_stream", "schedule", "sqs"]
 
   table_gsis = { for g in try(local.manifest.table.global_secondary_indexes, []) : g.name => g }
 }
@@ -87,11 +138,11 @@ resource "terraform_data" "manifest_checks" {
     }
     precondition {
       condition     = alltrue([for f in local.manifest.functions : contains(local.known_trigger_kinds, f.trigger.kind)])
-      error_message = "functions/manifest.json: unknown trigger kind. Known: http, dynamodb_stream, schedule."
+      error_message = "functions/manifest.json: unknown trigger kind. Known: http, dynamodb_stream, schedule, sqs."
     }
     precondition {
       condition     = alltrue(flatten([for f in local.manifest.functions : [for p in f.permissions : contains(keys(local.permission_resources), p.resource)]]))
-      error_message = "functions/manifest.json: a permission names an unknown resource. Known: table, table_indexes, stream, cursor_secret, event_bus (add new ones to local.permission_resources in terraform/manifest.tf)."
+      error_message = "functions/manifest.json: a permission names an unknown resource. Known: table, table_indexes, stream, cursor_secret, event_bus, channel_secrets and <queue>_queue for each manifest queue (add new ones to local.permission_resources in terraform/manifest.tf)."
     }
     precondition {
       condition = alltrue(flatten([for f in local.manifest.functions : [
@@ -122,6 +173,60 @@ resource "terraform_data" "manifest_checks" {
     precondition {
       condition     = length(local.stream_functions) == 0 || try(local.manifest.table.stream_view_type, null) != null
       error_message = "functions/manifest.json: a dynamodb_stream trigger needs table.stream_view_type."
+    }
+    precondition {
+      condition     = length(local.queues) == length(try(local.manifest.queues, [])) && alltrue([for q in values(local.queues) : can(regex("^[a-z][a-z0-9_]{1,30}$", q.name))])
+      error_message = "functions/manifest.json: queue names must be unique, 2-31 characters of [a-z0-9_] (they become <NAME>_QUEUE_URL and the permission resource <name>_queue)."
+    }
+    precondition {
+      # <NAME>_QUEUE_URL must not overwrite DEAD_LETTER_QUEUE_URL (lambda.tf).
+      condition     = !contains(keys(local.queues), "dead_letter")
+      error_message = "functions/manifest.json: a queue must not be named dead_letter (its DEAD_LETTER_QUEUE_URL would replace the functions' own DLQ setting)."
+    }
+    precondition {
+      # A queue <prefix>-<q> has its DLQ at <prefix>-<q>-dlq, the name a
+      # function <q> with a DLQ would also take.
+      condition     = length(setintersection(keys(local.queues), keys(local.dlq_functions))) == 0
+      error_message = "functions/manifest.json: a queue must not share its name with a stream or scheduled function (their DLQ names would collide)."
+    }
+    precondition {
+      condition = alltrue([for q in values(local.queues) :
+        q.visibility_timeout_s >= 0 && q.visibility_timeout_s <= 43200 &&
+        q.max_receive_count >= 1 && q.max_receive_count <= 1000 &&
+        q.message_retention_s >= 60 && q.message_retention_s <= 1209600
+      ])
+      error_message = "functions/manifest.json: each queue needs visibility_timeout_s 0-43200, max_receive_count 1-1000 and message_retention_s 60-1209600."
+    }
+    precondition {
+      condition     = alltrue([for f in values(local.sqs_functions) : contains(keys(local.queues), f.trigger.queue)])
+      error_message = "functions/manifest.json: an sqs trigger names a queue that is not in the manifest's queues list."
+    }
+    precondition {
+      condition     = length(distinct([for f in values(local.sqs_functions) : f.trigger.queue])) == length(local.sqs_functions)
+      error_message = "functions/manifest.json: each queue feeds at most one function (two consumers would each see a random half of its messages)."
+    }
+    precondition {
+      # Lambda refuses an event source mapping whose function may run longer
+      # than the queue hides a received message: it would be delivered twice.
+      condition     = alltrue([for f in values(local.sqs_functions) : try(local.queues[f.trigger.queue].visibility_timeout_s >= f.timeout_s, false)])
+      error_message = "functions/manifest.json: a queue's visibility_timeout_s must be at least the timeout_s of the function it feeds."
+    }
+    precondition {
+      condition = alltrue([for f in values(local.sqs_functions) :
+        try(f.trigger.batch_size, 10) >= 1 && try(f.trigger.batch_size, 10) <= 10000 &&
+        try(f.trigger.maximum_batching_window_s, 0) >= 0 && try(f.trigger.maximum_batching_window_s, 0) <= 300 &&
+        (try(f.trigger.batch_size, 10) <= 10 || try(f.trigger.maximum_batching_window_s, 0) >= 1)
+      ])
+      error_message = "functions/manifest.json: sqs triggers need batch_size 1-10000 and maximum_batching_window_s 0-300; a batch_size above 10 needs a batching window of at least 1 s."
+    }
+    precondition {
+      condition = alltrue([for g in values(local.table_gsis) :
+        contains(["ALL", "KEYS_ONLY", "INCLUDE"], g.projection) &&
+        (g.projection == "INCLUDE") == (length(try(g.non_key_attributes, [])) > 0) &&
+        contains(keys(local.manifest.table.attributes), g.hash_key) &&
+        contains(keys(local.manifest.table.attributes), try(g.range_key, g.hash_key))
+      ])
+      error_message = "functions/manifest.json: each GSI needs projection ALL, KEYS_ONLY or INCLUDE (non_key_attributes only with INCLUDE) and keys declared in table.attributes."
     }
   }
 }

@@ -48,6 +48,21 @@ output "dlq_urls" {
   value       = { for k, q in aws_sqs_queue.dlq : k => q.url }
 }
 
+output "queue_urls" {
+  description = "Manifest queue name -> work queue URL (e.g. delivery -> DELIVERY_QUEUE_URL)."
+  value       = { for k, q in aws_sqs_queue.work : k => q.url }
+}
+
+output "queue_dlq_urls" {
+  description = "Manifest queue name -> URL of the queue's redrive dead-letter queue."
+  value       = { for k, q in aws_sqs_queue.work_dlq : k => q.url }
+}
+
+output "channel_secret_prefix" {
+  description = "Secrets Manager name prefix of the channel signing secrets (CHANNEL_SECRET_PREFIX): <prefix>/<tenant>/<channel id>."
+  value       = local.channel_secret_prefix
+}
+
 output "api_access_log_group" {
   description = "CloudWatch log group of the API access log."
   value       = aws_cloudwatch_log_group.api_access.name

@@ -91,3 +91,46 @@ resource "aws_lambda_permission" "schedule" {
   source_arn     = aws_cloudwatch_event_rule.schedule[each.key].arn
   source_account = local.account_id
 }
+
+# ---------------------------------------------------------------------------
+# sqs: a manifest queue -> the function, in batches.
+# Manifest trigger: { "kind": "sqs", "queue": "<name in queues>", "batch_size",
+# "maximum_batching_window_s", and optionally "maximum_concurrency" }.
+# ---------------------------------------------------------------------------
+
+resource "aws_lambda_event_source_mapping" "sqs" {
+  for_each = local.sqs_functions
+
+  event_source_arn = aws_sqs_queue.work[each.value.trigger.queue].arn
+  function_name    = aws_lambda_function.fn[each.key].arn
+
+  batch_size                         = try(each.value.trigger.batch_size, 10)
+  maximum_batching_window_in_seconds = try(each.value.trigger.maximum_batching_window_s, 0)
+
+  # The function names the messages it could not process; only those return
+  # to the queue (and, after max_receive_count receives, go to its DLQ). The
+  # rest of the batch is deleted, so one bad message never repeats nine good
+  # deliveries.
+  function_response_types = ["ReportBatchItemFailures"]
+
+  # Caps how many copies the poller runs. Without a cap a backlog scales the
+  # consumer up to the account's concurrency, starving the API's functions
+  # and hammering tenants' webhooks.
+  scaling_config {
+    maximum_concurrency = try(each.value.trigger.maximum_concurrency, var.sqs_maximum_concurrency)
+  }
+
+  lifecycle {
+    precondition {
+      # With reserved concurrency below the cap, the poller's invokes are
+      # throttled and messages are returned to the queue, burning receives
+      # towards the DLQ. 0 (the emergency brake) stops the function on purpose.
+      condition     = lookup(var.reserved_concurrency, each.key, -1) <= 0 || lookup(var.reserved_concurrency, each.key, -1) >= try(each.value.trigger.maximum_concurrency, var.sqs_maximum_concurrency)
+      error_message = "var.reserved_concurrency for ${each.key} is below its sqs maximum_concurrency (var.sqs_maximum_concurrency or the trigger's maximum_concurrency); throttled invokes would burn receives towards the DLQ."
+    }
+  }
+
+  # The role must be able to receive from (and decrypt) the queue before the
+  # mapping is created, or creation fails validation.
+  depends_on = [aws_iam_role_policy.fn]
+}

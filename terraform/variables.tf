@@ -113,6 +113,17 @@ variable "stream_maximum_record_age_s" {
   }
 }
 
+variable "sqs_maximum_concurrency" {
+  description = "The most concurrent invocations an sqs-triggered function (the deliverer) gets from its queue's poller, unless its manifest trigger sets maximum_concurrency. It bounds the outbound webhook load and keeps a backlog from taking the account's whole concurrency."
+  type        = number
+  default     = 50
+
+  validation {
+    condition     = var.sqs_maximum_concurrency >= 2 && var.sqs_maximum_concurrency <= 1000 && floor(var.sqs_maximum_concurrency) == var.sqs_maximum_concurrency
+    error_message = "sqs_maximum_concurrency must be a whole number between 2 and 1000 (Lambda's limits for an SQS event source)."
+  }
+}
+
 # ---------------------------------------------------------------------------
 # Data
 # ---------------------------------------------------------------------------
@@ -329,6 +340,17 @@ variable "alarm_iterator_age_ms" {
   validation {
     condition     = var.alarm_iterator_age_ms >= 1000
     error_message = "alarm_iterator_age_ms must be >= 1000."
+  }
+}
+
+variable "alarm_queue_oldest_message_age_s" {
+  description = "Page when the oldest message on a work queue (the delivery queue) is older than this (s) for 10 minutes. Messages may be sent up to 900 s ahead of their instant (DelaySeconds), so keep it above 900."
+  type        = number
+  default     = 1200
+
+  validation {
+    condition     = var.alarm_queue_oldest_message_age_s >= 960
+    error_message = "alarm_queue_oldest_message_age_s must be >= 960 (messages legitimately wait up to 900 s)."
   }
 }
 

@@ -1,12 +1,14 @@
 //! What Terraform would have created before the functions run: the table from the manifest, the
-//! cursor signing secret and the functions' dead-letter queues.
+//! cursor signing secret, the manifest's queues with their dead-letter queues, the functions'
+//! dead-letter queues and the custom event bus.
 
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
     ProjectionType, ScalarAttributeType, StreamSpecification, StreamViewType,
     TimeToLiveSpecification,
 };
-use ofauto_routes::TableDef;
+use aws_sdk_sqs::types::QueueAttributeName;
+use ofauto_routes::{QueueDef, TableDef};
 use std::collections::BTreeSet;
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -134,9 +136,154 @@ pub async fn create_secret(
 
 /// Creates a queue and returns its URL, as Terraform's `aws_sqs_queue` would.
 pub async fn create_queue(client: &aws_sdk_sqs::Client, name: &str) -> Result<String, BoxError> {
+    create_queue_with(client, name, Vec::new()).await
+}
+
+/// A manifest queue as it exists on SQS.
+#[derive(Debug, Clone)]
+pub struct Queue {
+    pub url: String,
+    pub arn: String,
+    pub visibility_timeout_s: u32,
+    pub dead_letter_url: String,
+}
+
+/// Creates `<table>-<name>-dlq`, then `<table>-<name>` redriving to it after
+/// `max_receive_count` receives, as Terraform's `aws_sqs_queue` pair does.
+pub async fn create_manifest_queue(
+    client: &aws_sdk_sqs::Client,
+    table: &str,
+    def: &QueueDef,
+) -> Result<Queue, BoxError> {
+    let name = format!("{table}-{}", def.name);
+    let dlq_name = format!("{name}-dlq");
+    // The DLQ keeps messages for SQS's maximum, 14 days, so there is time to look at them.
+    let dead_letter_url = create_queue_with(
+        client,
+        &dlq_name,
+        vec![(QueueAttributeName::MessageRetentionPeriod, "1209600".into())],
+    )
+    .await?;
+    let dlq_arn = queue_arn(client, &dead_letter_url).await?;
+    let url = create_queue_with(client, &name, queue_attributes(def, &dlq_arn)).await?;
+    let arn = queue_arn(client, &url).await?;
+    Ok(Queue {
+        url,
+        arn,
+        visibility_timeout_s: def.visibility_timeout_s,
+        dead_letter_url,
+    })
+}
+
+/// The attributes of a manifest queue whose dead-letter queue is `dlq_arn`.
+pub fn queue_attributes(def: &QueueDef, dlq_arn: &str) -> Vec<(QueueAttributeName, String)> {
+    vec![
+        (
+            QueueAttributeName::VisibilityTimeout,
+            def.visibility_timeout_s.to_string(),
+        ),
+        (
+            QueueAttributeName::MessageRetentionPeriod,
+            def.message_retention_s.to_string(),
+        ),
+        (
+            QueueAttributeName::RedrivePolicy,
+            serde_json::json!({
+                "deadLetterTargetArn": dlq_arn,
+                "maxReceiveCount": def.max_receive_count,
+            })
+            .to_string(),
+        ),
+    ]
+}
+
+/// A queue's ARN, as SQS reports it.
+pub async fn queue_arn(client: &aws_sdk_sqs::Client, url: &str) -> Result<String, BoxError> {
+    let out = client
+        .get_queue_attributes()
+        .queue_url(url)
+        .attribute_names(QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .map_err(|e| {
+            format!(
+                "GetQueueAttributes {url}: {}",
+                aws_sdk_sqs::error::DisplayErrorContext(e)
+            )
+        })?;
+    out.attributes
+        .and_then(|mut a| a.remove(&QueueAttributeName::QueueArn))
+        .ok_or_else(|| format!("GetQueueAttributes {url}: no QueueArn").into())
+}
+
+/// The custom bus for domain events, and the rule that copies every `ofauto` event to
+/// `target_queue_arn`: moto delivers to an SQS target, so that queue is how the events are seen
+/// locally (and moto's PutEvents fails on a bus that also carries a Lambda-target rule, which is
+/// one reason app events have a bus of their own).
+pub async fn create_event_bus(
+    client: &aws_sdk_eventbridge::Client,
+    bus: &str,
+    target_queue_arn: &str,
+) -> Result<(), BoxError> {
+    let fail = |op: &str, e: String| format!("{op} {bus}: {e}");
+    client
+        .create_event_bus()
+        .name(bus)
+        .send()
+        .await
+        .map_err(|e| {
+            fail(
+                "CreateEventBus",
+                aws_sdk_eventbridge::error::DisplayErrorContext(e).to_string(),
+            )
+        })?;
+    let rule = format!("{bus}-to-queue");
+    client
+        .put_rule()
+        .name(&rule)
+        .event_bus_name(bus)
+        .event_pattern(DOMAIN_EVENT_PATTERN)
+        .send()
+        .await
+        .map_err(|e| {
+            fail(
+                "PutRule",
+                aws_sdk_eventbridge::error::DisplayErrorContext(e).to_string(),
+            )
+        })?;
+    client
+        .put_targets()
+        .rule(&rule)
+        .event_bus_name(bus)
+        .targets(
+            aws_sdk_eventbridge::types::Target::builder()
+                .id("domain-events-queue")
+                .arn(target_queue_arn)
+                .build()?,
+        )
+        .send()
+        .await
+        .map_err(|e| {
+            fail(
+                "PutTargets",
+                aws_sdk_eventbridge::error::DisplayErrorContext(e).to_string(),
+            )
+        })?;
+    Ok(())
+}
+
+/// Every event the service publishes has `source: "ofauto"`.
+pub const DOMAIN_EVENT_PATTERN: &str = r#"{"source":["ofauto"]}"#;
+
+async fn create_queue_with(
+    client: &aws_sdk_sqs::Client,
+    name: &str,
+    attributes: Vec<(QueueAttributeName, String)>,
+) -> Result<String, BoxError> {
     let out = client
         .create_queue()
         .queue_name(name)
+        .set_attributes((!attributes.is_empty()).then(|| attributes.into_iter().collect()))
         .send()
         .await
         .map_err(|e| {
@@ -148,4 +295,31 @@ pub async fn create_queue(client: &aws_sdk_sqs::Client, name: &str) -> Result<St
     Ok(out
         .queue_url
         .ok_or_else(|| format!("CreateQueue {name}: no queue URL in the answer"))?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_manifest_queue_redrives_to_its_dlq() {
+        let def = QueueDef {
+            name: "delivery".into(),
+            visibility_timeout_s: 120,
+            max_receive_count: 5,
+            message_retention_s: 345_600,
+        };
+        let attrs: std::collections::HashMap<_, _> =
+            queue_attributes(&def, "arn:dlq").into_iter().collect();
+        assert_eq!(attrs[&QueueAttributeName::VisibilityTimeout], "120");
+        assert_eq!(attrs[&QueueAttributeName::MessageRetentionPeriod], "345600");
+        let redrive: serde_json::Value =
+            serde_json::from_str(&attrs[&QueueAttributeName::RedrivePolicy]).unwrap();
+        assert_eq!(
+            redrive,
+            serde_json::json!({"deadLetterTargetArn": "arn:dlq", "maxReceiveCount": 5})
+        );
+        let pattern: serde_json::Value = serde_json::from_str(DOMAIN_EVENT_PATTERN).unwrap();
+        assert_eq!(pattern, serde_json::json!({"source": ["ofauto"]}));
+    }
 }

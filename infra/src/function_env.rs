@@ -7,6 +7,10 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 
 pub const CURSOR_SECRET_ID: &str = "ofauto/local/cursor-signing-key";
+/// Where channel signing secrets live in moto's Secrets Manager, one per channel below it.
+pub const CHANNEL_SECRET_PREFIX: &str = "ofauto/local/channels";
+/// The manifest queue whose URL functions get as `DELIVERY_QUEUE_URL`.
+pub const DELIVERY_QUEUE: &str = "delivery";
 pub const REGION: &str = "us-east-1";
 const DEFAULT_PATH: &str = "/usr/local/bin:/usr/bin:/bin";
 /// API.md's local default (50/s, burst 100) for every tenant, plus a `bulk` tier that tests and
@@ -77,6 +81,26 @@ impl FunctionEnv {
             shared,
             dead_letter_queues: BTreeMap::new(),
         }
+    }
+
+    /// The service's own resources, as Terraform passes them to every function that uses them:
+    /// `EVENT_BUS_NAME`, `DELIVERY_QUEUE_URL` (when the manifest has that queue) and
+    /// `CHANNEL_SECRET_PREFIX`.
+    pub fn with_app_resources(
+        mut self,
+        event_bus_name: &str,
+        delivery_queue_url: Option<&str>,
+    ) -> Self {
+        let mut set = |k: &str, v: &str| {
+            self.shared.retain(|(existing, _)| existing != k);
+            self.shared.push((k.to_string(), v.to_string()));
+        };
+        set("EVENT_BUS_NAME", event_bus_name);
+        if let Some(url) = delivery_queue_url {
+            set("DELIVERY_QUEUE_URL", url);
+        }
+        set("CHANNEL_SECRET_PREFIX", CHANNEL_SECRET_PREFIX);
+        self
     }
 
     /// `DEAD_LETTER_QUEUE_URL` for each function named here, as Terraform sets it.
@@ -195,5 +219,32 @@ mod tests {
             Some(LOCAL_RATE_LIMIT_TIERS)
         );
         assert_eq!(lookup(&env, "CURSOR_SECRET_ID"), Some(CURSOR_SECRET_ID));
+        assert_eq!(lookup(&env, "EVENT_BUS_NAME"), None);
+        assert_eq!(lookup(&env, "DEAD_LETTER_QUEUE_URL"), None);
+    }
+
+    #[test]
+    fn passes_the_app_resources_and_dead_letter_queues() {
+        let endpoints = Endpoints {
+            dynamodb: "http://127.0.0.1:1".into(),
+            moto: "http://127.0.0.1:2".into(),
+        };
+        let env = FunctionEnv::new(&endpoints, "ofauto", Vec::new())
+            .with_app_resources("ofauto-events", Some("http://q/delivery"))
+            .with_dead_letter_queues(BTreeMap::from([(
+                "events-create".to_string(),
+                "http://q/dlq".to_string(),
+            )]))
+            .for_process(&def(), "127.0.0.1:9".parse().unwrap(), "stream");
+        assert_eq!(lookup(&env, "EVENT_BUS_NAME"), Some("ofauto-events"));
+        assert_eq!(
+            lookup(&env, "DELIVERY_QUEUE_URL"),
+            Some("http://q/delivery")
+        );
+        assert_eq!(
+            lookup(&env, "CHANNEL_SECRET_PREFIX"),
+            Some("ofauto/local/channels")
+        );
+        assert_eq!(lookup(&env, "DEAD_LETTER_QUEUE_URL"), Some("http://q/dlq"));
     }
 }

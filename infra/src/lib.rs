@@ -6,6 +6,7 @@
 pub mod apigw;
 pub mod args;
 pub mod bootstrap;
+pub mod control;
 pub mod deps;
 pub mod function_env;
 pub mod gateway;
@@ -20,6 +21,8 @@ pub mod process;
 pub mod report;
 pub mod runtime_api;
 pub mod schedule;
+pub mod sqs;
+pub mod sqs_event;
 pub mod stack;
 pub mod stream;
 pub mod stream_event;

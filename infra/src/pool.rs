@@ -91,6 +91,7 @@ impl Pools {
                         bin: cfg.bin_dir.join(&def.name),
                         env: env.clone(),
                         registry: cfg.registry.clone(),
+                        processes: ProcessRegistry::default(),
                         shutdown: cfg.shutdown.clone(),
                     },
                     cap,
@@ -109,6 +110,23 @@ impl Pools {
             Some(pool) => pool.invoke(payload).await,
             None => Err(InvokeError::UnknownFunction(function.to_string())),
         }
+    }
+
+    /// How many processes `function` may run at once.
+    pub fn max_concurrency(&self, function: &str) -> Option<usize> {
+        self.pools.get(function).map(|p| p.cap)
+    }
+
+    /// SIGKILLs every running process of `function`, as a crash would; returns how many. Their
+    /// invocations fail as crashed ones do on Lambda, and the pool starts new processes for the
+    /// next invocations. `None` for an unknown function.
+    pub fn kill(&self, function: &str) -> Option<usize> {
+        let pool = self.pools.get(function)?;
+        let killed = pool.spec.processes.kill_all();
+        if !killed.is_empty() {
+            tracing::warn!(%function, processes = ?killed, "killed on request");
+        }
+        Some(killed.len())
     }
 
     /// Functions whose binary is not built, worth a warning at startup rather than a 500 later.

@@ -1,13 +1,14 @@
-//! The supervisor: start the dependencies, bootstrap them, start the gateway, the stream pollers
-//! and the schedule, announce readiness, and tear everything down on Ctrl-C, SIGTERM or stdin EOF.
+//! The supervisor: start the dependencies, bootstrap them, start the gateway, the stream and queue
+//! pollers, the schedule and the control listener, announce readiness, and tear everything down on Ctrl-C, SIGTERM or stdin EOF.
 
 use crate::args::ArgReader;
-use crate::function_env::{Endpoints, FunctionEnv, CURSOR_SECRET_ID, REGION};
+use crate::function_env::{Endpoints, FunctionEnv, CURSOR_SECRET_ID, DELIVERY_QUEUE, REGION};
 use crate::gateway::Gateway;
 use crate::jwt::Authorizer;
 use crate::pool::{PoolConfig, Pools};
 use crate::process::ProcessRegistry;
 use ofauto_routes::{Manifest, RouteTable, Trigger};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -35,7 +36,9 @@ usage: ofauto-local [options]
   --help
 
 Default paths are relative to the repository root. Logs go to stderr; one line
-`OFAUTO_READY {...}` goes to stdout once everything answers.";
+`OFAUTO_READY {...}` goes to stdout once everything answers. It names the API, the control
+listener (POST /invoke/{function}, POST /kill/{function}; loopback only), moto, DynamoDB Local,
+the queues, the dead-letter queues, the event bus and the queue its domain events are copied to.";
 
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -227,27 +230,25 @@ async fn run_until_stopped(
             .endpoint_url(&endpoints.moto)
             .build(),
     );
+    let events = aws_sdk_eventbridge::Client::from_conf(
+        aws_sdk_eventbridge::config::Builder::from(&local_aws)
+            .endpoint_url(&endpoints.moto)
+            .build(),
+    );
     crate::bootstrap::create_table(&ddb, &opts.table_name, &manifest.table).await?;
     crate::bootstrap::create_secret(&secrets, CURSOR_SECRET_ID).await?;
-    // As in Terraform: every stream consumer and scheduled function has its own DLQ.
-    let mut dead_letter_queues = std::collections::BTreeMap::new();
-    for f in manifest.functions.iter().filter(|f| {
-        matches!(
-            f.trigger,
-            Trigger::DynamodbStream { .. } | Trigger::Schedule { .. }
-        )
-    }) {
-        let name = format!("{}-{}-dlq", opts.table_name, f.name);
-        let url = crate::bootstrap::create_queue(&sqs, &name).await?;
-        dead_letter_queues.insert(f.name.clone(), url);
-    }
-    tracing::info!(table = %opts.table_name, "table, cursor secret and dead-letter queues created");
+    let resources = create_resources(&manifest, &opts.table_name, &sqs, &events).await?;
+    tracing::info!(table = %opts.table_name, bus = %resources.event_bus, "table, cursor secret, queues, dead-letter queues and event bus created");
 
     // vars() would panic on a variable that is not UTF-8; such a variable cannot matter here.
     let host_env = std::env::vars_os()
         .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)));
     let env = FunctionEnv::new(&endpoints, &opts.table_name, host_env)
-        .with_dead_letter_queues(dead_letter_queues.clone());
+        .with_app_resources(
+            &resources.event_bus,
+            resources.queues.get(DELIVERY_QUEUE).map(|q| q.url.as_str()),
+        )
+        .with_dead_letter_queues(resources.function_dead_letter_queues.clone());
     let pools = Arc::new(Pools::new(
         &manifest,
         PoolConfig {
@@ -280,6 +281,7 @@ async fn run_until_stopped(
         crate::worker::stopping(&mut gw_stop).await
     }));
 
+    let pools_for_control = pools.clone();
     let mut background = Vec::new();
     let mut scheduled = Vec::new();
     for f in &manifest.functions {
@@ -301,6 +303,30 @@ async fn run_until_stopped(
                 tracing::info!(function = %f.name, %expression, "scheduled every {:?} locally", opts.tick);
                 scheduled.push(f.name.clone());
             }
+            Trigger::Sqs {
+                queue,
+                batch_size,
+                maximum_batching_window_s,
+            } => {
+                let Some(q) = resources.queues.get(queue) else {
+                    // Manifest validation makes this unreachable; a warning beats a panic.
+                    tracing::warn!(function = %f.name, %queue, "no such queue; not polled");
+                    continue;
+                };
+                let poller = crate::sqs::Poller {
+                    client: sqs.clone(),
+                    mapping: crate::sqs::Mapping {
+                        function: f.name.clone(),
+                        queue_url: q.url.clone(),
+                        queue_arn: q.arn.clone(),
+                        batch_size: *batch_size,
+                        batching_window: Duration::from_secs(u64::from(*maximum_batching_window_s)),
+                    },
+                    pools: pools.clone(),
+                    concurrency: pools.max_concurrency(&f.name).unwrap_or(1),
+                };
+                background.push(tokio::spawn(poller.run(stop_rx.clone())));
+            }
             Trigger::Http { .. } => {}
             Trigger::Unsupported => {
                 tracing::warn!(function = %f.name, "trigger kind not emulated locally; it is only invocable by other means")
@@ -314,13 +340,29 @@ async fn run_until_stopped(
         stop_rx.clone(),
     )));
 
-    announce_ready(
-        &format!("http://127.0.0.1:{port}"),
-        &endpoints,
-        &state_dir,
-        &opts.table_name,
-        &dead_letter_queues,
-    );
+    let control = crate::control::bind()
+        .await
+        .map_err(|e| format!("cannot bind the control listener on 127.0.0.1: {e}"))?;
+    let control_url = format!("http://127.0.0.1:{}", control.local_addr()?.port());
+    let mut control_stop = stop_rx.clone();
+    background.push(tokio::spawn(async move {
+        let app = crate::control::router(pools_for_control);
+        if let Err(e) = axum::serve(control, app)
+            .with_graceful_shutdown(async move { crate::worker::stopping(&mut control_stop).await })
+            .await
+        {
+            tracing::warn!("control listener stopped: {e}");
+        }
+    }));
+
+    announce_ready(&Ready {
+        api: &format!("http://127.0.0.1:{port}"),
+        control: &control_url,
+        endpoints: &endpoints,
+        state_dir: &state_dir,
+        table: &opts.table_name,
+        resources: &resources,
+    });
 
     let mut stopping = stop_rx.clone();
     crate::worker::stopping(&mut stopping).await;
@@ -335,23 +377,99 @@ async fn run_until_stopped(
     Ok(())
 }
 
-fn announce_ready(
-    api: &str,
-    endpoints: &Endpoints,
-    state_dir: &std::path::Path,
+/// What Terraform would have made besides the table: queues, dead-letter queues and the bus.
+struct Resources {
+    /// Manifest queues by short name.
+    queues: BTreeMap<String, crate::bootstrap::Queue>,
+    /// `DEAD_LETTER_QUEUE_URL` of the stream and schedule functions, by function name.
+    function_dead_letter_queues: BTreeMap<String, String>,
+    /// Where each function's failures end up: its own DLQ, or for an `sqs` function its queue's.
+    dead_letter_queues: BTreeMap<String, String>,
+    event_bus: String,
+    /// The SQS queue a rule on the bus copies every domain event to.
+    domain_events_queue: String,
+}
+
+async fn create_resources(
+    manifest: &Manifest,
     table: &str,
-    dead_letter_queues: &std::collections::BTreeMap<String, String>,
-) {
+    sqs: &aws_sdk_sqs::Client,
+    events: &aws_sdk_eventbridge::Client,
+) -> Result<Resources, BoxError> {
+    let mut queues = BTreeMap::new();
+    for def in &manifest.queues {
+        let queue = crate::bootstrap::create_manifest_queue(sqs, table, def).await?;
+        queues.insert(def.name.clone(), queue);
+    }
+    // As in Terraform: every stream consumer and scheduled function has its own DLQ; an sqs
+    // function's failed messages go to its queue's DLQ through the redrive policy.
+    let mut function_dead_letter_queues = BTreeMap::new();
+    let mut dead_letter_queues = BTreeMap::new();
+    for f in &manifest.functions {
+        match &f.trigger {
+            Trigger::DynamodbStream { .. } | Trigger::Schedule { .. } => {
+                let name = format!("{table}-{}-dlq", f.name);
+                let url = crate::bootstrap::create_queue(sqs, &name).await?;
+                function_dead_letter_queues.insert(f.name.clone(), url.clone());
+                dead_letter_queues.insert(f.name.clone(), url);
+            }
+            Trigger::Sqs { queue, .. } => {
+                if let Some(q) = queues.get(queue) {
+                    dead_letter_queues.insert(f.name.clone(), q.dead_letter_url.clone());
+                }
+            }
+            Trigger::Http { .. } | Trigger::Unsupported => {}
+        }
+    }
+    let event_bus = format!("{table}-events");
+    let domain_events_queue =
+        crate::bootstrap::create_queue(sqs, &format!("{table}-domain-events")).await?;
+    let arn = crate::bootstrap::queue_arn(sqs, &domain_events_queue).await?;
+    crate::bootstrap::create_event_bus(events, &event_bus, &arn).await?;
+    Ok(Resources {
+        queues,
+        function_dead_letter_queues,
+        dead_letter_queues,
+        event_bus,
+        domain_events_queue,
+    })
+}
+
+struct Ready<'a> {
+    api: &'a str,
+    control: &'a str,
+    endpoints: &'a Endpoints,
+    state_dir: &'a std::path::Path,
+    table: &'a str,
+    resources: &'a Resources,
+}
+
+fn ready_line(r: &Ready<'_>) -> serde_json::Value {
+    let queues: BTreeMap<&str, &str> = r
+        .resources
+        .queues
+        .iter()
+        .map(|(name, q)| (name.as_str(), q.url.as_str()))
+        .collect();
+    serde_json::json!({
+        "api": r.api,
+        "control": r.control,
+        "dynamodb": r.endpoints.dynamodb,
+        "moto": r.endpoints.moto,
+        "state_dir": r.state_dir.display().to_string(),
+        "table": r.table,
+        "dead_letter_queues": r.resources.dead_letter_queues,
+        "queues": queues,
+        "delivery_queue": r.resources.queues.get(DELIVERY_QUEUE).map(|q| q.url.as_str()),
+        "event_bus": r.resources.event_bus,
+        "domain_events_queue": r.resources.domain_events_queue,
+    })
+}
+
+fn announce_ready(r: &Ready<'_>) {
     use std::io::Write;
-    let line = serde_json::json!({
-        "api": api,
-        "dynamodb": endpoints.dynamodb,
-        "moto": endpoints.moto,
-        "state_dir": state_dir.display().to_string(),
-        "table": table,
-        "dead_letter_queues": dead_letter_queues,
-    });
-    tracing::info!("ready: gateway at {api}");
+    let line = ready_line(r);
+    tracing::info!("ready: gateway at {}, control at {}", r.api, r.control);
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "OFAUTO_READY {line}");
     let _ = out.flush();
@@ -467,6 +585,49 @@ mod tests {
         assert_eq!((o.port, o.max_concurrency), (0, 1));
         assert_eq!(o.tick, Duration::from_millis(500));
         assert!(o.exit_on_stdin_eof);
+    }
+
+    #[test]
+    fn the_ready_line_names_the_control_listener_queues_and_bus() {
+        let queue = crate::bootstrap::Queue {
+            url: "http://m/1/ofauto-delivery".into(),
+            arn: "arn:aws:sqs:us-east-1:1:ofauto-delivery".into(),
+            visibility_timeout_s: 120,
+            dead_letter_url: "http://m/1/ofauto-delivery-dlq".into(),
+        };
+        let resources = Resources {
+            queues: BTreeMap::from([("delivery".to_string(), queue)]),
+            function_dead_letter_queues: BTreeMap::new(),
+            dead_letter_queues: BTreeMap::from([(
+                "deliverer".to_string(),
+                "http://m/1/ofauto-delivery-dlq".to_string(),
+            )]),
+            event_bus: "ofauto-events".into(),
+            domain_events_queue: "http://m/1/ofauto-domain-events".into(),
+        };
+        let line = ready_line(&Ready {
+            api: "http://127.0.0.1:3000",
+            control: "http://127.0.0.1:4000",
+            endpoints: &Endpoints {
+                dynamodb: "http://d".into(),
+                moto: "http://m".into(),
+            },
+            state_dir: std::path::Path::new("/s"),
+            table: "ofauto",
+            resources: &resources,
+        });
+        assert_eq!(line["control"], "http://127.0.0.1:4000");
+        assert_eq!(line["delivery_queue"], "http://m/1/ofauto-delivery");
+        assert_eq!(
+            line["domain_events_queue"],
+            "http://m/1/ofauto-domain-events"
+        );
+        assert_eq!(line["event_bus"], "ofauto-events");
+        assert_eq!(line["queues"]["delivery"], "http://m/1/ofauto-delivery");
+        assert_eq!(
+            line["dead_letter_queues"]["deliverer"],
+            "http://m/1/ofauto-delivery-dlq"
+        );
     }
 
     #[test]

@@ -24,6 +24,8 @@ pub(crate) struct ProcessSpec {
     pub(crate) bin: PathBuf,
     pub(crate) env: Arc<FunctionEnv>,
     pub(crate) registry: ProcessRegistry,
+    /// This function's processes only, so that they can be killed on purpose (crash tests).
+    pub(crate) processes: ProcessRegistry,
     pub(crate) shutdown: watch::Receiver<bool>,
 }
 
@@ -88,6 +90,7 @@ impl Process {
             .map_err(|e| InvokeError::Spawn(format!("{}: {e}", spec.bin.display())))?;
         let pid = child.id().unwrap_or_default();
         spec.registry.track(pid, prefix.trim().to_string());
+        spec.processes.track(pid, prefix.trim().to_string());
         if let Some(out) = child.stdout.take() {
             logs::forward(out, prefix.clone());
         }
@@ -228,6 +231,7 @@ impl Process {
         let _ = self.child.start_kill();
         let _ = tokio::time::timeout(Duration::from_secs(5), self.child.wait()).await;
         spec.registry.untrack(self.pid);
+        spec.processes.untrack(self.pid);
     }
 }
 

@@ -11,6 +11,7 @@ pub mod manifest;
 pub mod table;
 
 pub use manifest::{
-    Auth, FunctionDef, IndexDef, Manifest, ManifestError, TableDef, Trigger, DEFAULT_ROUTE,
+    Auth, FunctionDef, IndexDef, Manifest, ManifestError, QueueDef, TableDef, Trigger,
+    DEFAULT_ROUTE,
 };
 pub use table::{Route, RouteMatch, RouteTable};

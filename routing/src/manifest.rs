@@ -13,7 +13,29 @@ use std::path::Path;
 #[derive(Debug, Clone, Deserialize)]
 pub struct Manifest {
     pub table: TableDef,
+    /// SQS queues of the service (each with its dead-letter queue), by their short name.
+    #[serde(default)]
+    pub queues: Vec<QueueDef>,
     pub functions: Vec<FunctionDef>,
+}
+
+/// One SQS queue. Terraform and the local stack both name it `<table>-<name>` and give it a
+/// dead-letter queue `<table>-<name>-dlq` that takes a message after `max_receive_count` receives.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct QueueDef {
+    pub name: String,
+    /// How long a received message stays hidden; it must outlast its consumer's timeout, or a
+    /// slow batch is redelivered while still running.
+    pub visibility_timeout_s: u32,
+    /// Receives before SQS moves a message to the dead-letter queue.
+    pub max_receive_count: u32,
+    #[serde(default = "default_retention")]
+    pub message_retention_s: u32,
+}
+
+/// SQS's own default: four days.
+fn default_retention() -> u32 {
+    345_600
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -92,6 +114,17 @@ pub enum Trigger {
         #[serde(default)]
         expression: String,
     },
+    /// An event source mapping on one of the manifest's `queues`.
+    Sqs {
+        /// The queue's short `name` in `queues`.
+        queue: String,
+        /// At most this many messages per invocation (Lambda's default for SQS is 10).
+        #[serde(default = "default_sqs_batch_size")]
+        batch_size: usize,
+        /// How long to gather a batch before invoking with fewer than `batch_size`.
+        #[serde(default)]
+        maximum_batching_window_s: u32,
+    },
     /// A trigger kind this version of the local stack does not emulate.
     #[serde(other)]
     #[default]
@@ -100,6 +133,10 @@ pub enum Trigger {
 
 fn default_batch_size() -> usize {
     100
+}
+
+fn default_sqs_batch_size() -> usize {
+    10
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
@@ -112,6 +149,14 @@ pub enum Auth {
 
 /// The catch-all route's path in the manifest, as in API Gateway.
 pub const DEFAULT_ROUTE: &str = "$default";
+
+/// Binary, queue and AWS resource names alike: letters, digits, `-` and `_`.
+fn is_resource_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
 
 #[derive(Debug)]
 pub enum ManifestError {
@@ -181,14 +226,25 @@ impl Manifest {
 
     /// Catches what would otherwise surface as a confusing failure deep inside the stack.
     pub fn validate(&self) -> Result<(), String> {
+        let mut queues = HashSet::new();
+        for q in &self.queues {
+            if !is_resource_name(&q.name) {
+                return Err(format!("queue name `{}` is not a resource name", q.name));
+            }
+            if !queues.insert(q.name.as_str()) {
+                return Err(format!("queue `{}` is listed twice", q.name));
+            }
+            if q.visibility_timeout_s == 0 || q.max_receive_count == 0 {
+                return Err(format!(
+                    "queue `{}` needs a positive visibility_timeout_s and max_receive_count",
+                    q.name
+                ));
+            }
+        }
         let mut names = HashSet::new();
         let mut routes = HashSet::new();
         for f in &self.functions {
-            let safe = !f.name.is_empty()
-                && f.name
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-            if !safe {
+            if !is_resource_name(&f.name) {
                 return Err(format!("function name `{}` is not a binary name", f.name));
             }
             if !names.insert(f.name.as_str()) {
@@ -209,8 +265,30 @@ impl Manifest {
                     return Err(format!("route `{key}` is claimed twice"));
                 }
             }
+            if let Trigger::Sqs {
+                queue, batch_size, ..
+            } = &f.trigger
+            {
+                if !queues.contains(queue.as_str()) {
+                    return Err(format!(
+                        "function `{}`: queue `{queue}` is not in `queues`",
+                        f.name
+                    ));
+                }
+                // Lambda's bounds for a standard queue.
+                if !(1..=10_000).contains(batch_size) {
+                    return Err(format!(
+                        "function `{}`: batch_size {batch_size} is not within 1..=10000",
+                        f.name
+                    ));
+                }
+            }
         }
         Ok(())
+    }
+
+    pub fn queue(&self, name: &str) -> Option<&QueueDef> {
+        self.queues.iter().find(|q| q.name == name)
     }
 
     pub fn function(&self, name: &str) -> Option<&FunctionDef> {
@@ -232,6 +310,7 @@ mod tests {
         "stream_view_type": "NEW_AND_OLD_IMAGES",
         "ttl_attribute": "expires_at"
       },
+      "queues": [{"name": "x", "description": "ignored", "visibility_timeout_s": 60, "max_receive_count": 3}],
       "functions": [
         {"name": "health", "trigger": {"kind": "http", "method": "GET", "path": "/health", "auth": "none"},
          "memory_mb": 128, "timeout_s": 5, "permissions": []},
@@ -240,6 +319,7 @@ mod tests {
         {"name": "tick", "trigger": {"kind": "schedule", "expression": "rate(1 minute)"},
          "memory_mb": 256, "timeout_s": 30},
         {"name": "queue", "trigger": {"kind": "sqs", "queue": "x"}, "memory_mb": 128, "timeout_s": 5},
+        {"name": "future", "trigger": {"kind": "kinesis", "stream": "y"}, "memory_mb": 128, "timeout_s": 5},
         {"name": "internal", "memory_mb": 128, "timeout_s": 5}
       ]
     }"#;
@@ -267,8 +347,16 @@ mod tests {
                 expression: "rate(1 minute)".into()
             }
         );
-        assert_eq!(m.functions[3].trigger, Trigger::Unsupported);
+        assert_eq!(
+            m.functions[3].trigger,
+            Trigger::Sqs {
+                queue: "x".into(),
+                batch_size: 10,
+                maximum_batching_window_s: 0
+            }
+        );
         assert_eq!(m.functions[4].trigger, Trigger::Unsupported);
+        assert_eq!(m.functions[5].trigger, Trigger::Unsupported);
         assert_eq!(m.table.global_secondary_indexes[0].name, "gsi1");
     }
 
@@ -277,7 +365,8 @@ mod tests {
         let mut m: Manifest = serde_json::from_str(SAMPLE).unwrap();
         assert_eq!(m.functions[0].route_key().as_deref(), Some("GET /health"));
         assert_eq!(m.functions[1].route_key(), None);
-        assert_eq!(m.functions[4].route_key(), None);
+        assert_eq!(m.functions[3].route_key(), None);
+        assert_eq!(m.functions[5].route_key(), None);
         m.functions[0].trigger = Trigger::Http {
             method: "post".into(),
             path: "/v1/{id}".into(),
@@ -315,6 +404,68 @@ mod tests {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../functions/manifest.json");
         let m = Manifest::load(&path).unwrap();
         assert!(m.function("health").is_some());
+        let delivery = m.queue("delivery").expect("the delivery queue");
+        // The deliverer's timeout must fit in the queue's visibility timeout.
+        let deliverer = m.function("deliverer").expect("the deliverer");
+        assert!(matches!(&deliverer.trigger, Trigger::Sqs { queue, .. } if queue == "delivery"));
+        assert!(u64::from(delivery.visibility_timeout_s) >= deliverer.timeout_s);
+    }
+
+    #[test]
+    fn reads_queues_with_defaults() {
+        let m: Manifest = serde_json::from_str(SAMPLE).unwrap();
+        assert_eq!(
+            m.queue("x"),
+            Some(&QueueDef {
+                name: "x".into(),
+                visibility_timeout_s: 60,
+                max_receive_count: 3,
+                message_retention_s: 345_600,
+            })
+        );
+        assert!(m.queue("y").is_none());
+        let sqs: Trigger = serde_json::from_str(
+            r#"{"kind":"sqs","queue":"x","batch_size":25,"maximum_batching_window_s":2}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            sqs,
+            Trigger::Sqs {
+                queue: "x".into(),
+                batch_size: 25,
+                maximum_batching_window_s: 2
+            }
+        );
+        // A manifest without queues is still a manifest.
+        let mut raw: serde_json::Value = serde_json::from_str(SAMPLE).unwrap();
+        raw.as_object_mut().unwrap().remove("queues");
+        raw["functions"].as_array_mut().unwrap().remove(3);
+        let m: Manifest = serde_json::from_value(raw).unwrap();
+        assert!(m.queues.is_empty());
+        m.validate().unwrap();
+    }
+
+    #[test]
+    fn rejects_bad_queues_and_sqs_triggers() {
+        let invalid = |edit: &dyn Fn(&mut serde_json::Value)| {
+            let mut raw: serde_json::Value = serde_json::from_str(SAMPLE).unwrap();
+            edit(&mut raw);
+            let m: Manifest = serde_json::from_value(raw).unwrap();
+            m.validate().unwrap_err()
+        };
+        let err = invalid(&|m| m["functions"][3]["trigger"]["queue"] = "nope".into());
+        assert!(err.contains("queue `nope` is not in `queues`"), "{err}");
+        let err = invalid(&|m| m["functions"][3]["trigger"]["batch_size"] = 0.into());
+        assert!(err.contains("batch_size 0"), "{err}");
+        let err = invalid(&|m| m["queues"][0]["name"] = "a b".into());
+        assert!(err.contains("not a resource name"), "{err}");
+        let err = invalid(&|m| {
+            let q = m["queues"][0].clone();
+            m["queues"].as_array_mut().unwrap().push(q);
+        });
+        assert!(err.contains("listed twice"), "{err}");
+        let err = invalid(&|m| m["queues"][0]["max_receive_count"] = 0.into());
+        assert!(err.contains("positive"), "{err}");
     }
 
     #[test]

@@ -42,6 +42,12 @@ impl JsonObject {
         self.fields.remove(name).filter(|v| !v.is_null())
     }
 
+    /// Removes a field, keeping an explicit `null`: for the fields where `null` means "clear it"
+    /// (a post's `scheduled_at`), which `take` cannot tell from absent.
+    pub fn take_nullable(&mut self, name: &str) -> Option<Value> {
+        self.fields.remove(name)
+    }
+
     /// Every field nobody took is unknown; each becomes its own error entry, after the known
     /// fields' errors, so that the cap on a problem's `errors` never hides a real mistake.
     pub fn finish(self, mut errors: Vec<FieldError>) -> Result<(), ApiError> {

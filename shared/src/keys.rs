@@ -12,8 +12,8 @@ use sha2::{Digest, Sha256};
 use crate::domain::analytics::Granularity;
 use crate::domain::event::EventType;
 use crate::domain::ids::{ChannelId, EventId, PostId};
-use crate::domain::time::Timestamp;
 use crate::domain::tenant::TenantId;
+use crate::domain::time::Timestamp;
 use crate::repo::attributes::Item;
 
 pub const PK: &str = "pk";
@@ -214,7 +214,10 @@ impl Key<'_> {
             }
             Key::Idempotency { tenant, .. } => format!("{}IDEM", tenant_prefix(tenant)),
             Key::Channel { tenant, .. } => channels_partition(tenant),
-            Key::Post { tenant, id } | Key::PostAttempt { tenant, post: id, .. } => {
+            Key::Post { tenant, id }
+            | Key::PostAttempt {
+                tenant, post: id, ..
+            } => {
                 format!("{}PO#{id}", tenant_prefix(tenant))
             }
             Key::PostByTime { tenant, .. } => posts_by_time_partition(tenant),

@@ -9,9 +9,13 @@
 // one, format a DynamoDB key or reach a repository's item mapping.
 mod aggregation;
 pub mod aws;
+pub mod bus;
 mod config;
 mod cursor;
 mod dead_letters;
+mod delivery;
+mod delivery_queue;
+mod dispatch;
 pub mod domain;
 mod edge;
 mod error;
@@ -20,17 +24,24 @@ mod json_body;
 mod keys;
 mod openapi;
 pub mod repo;
+pub mod schedule;
+mod secrets;
 pub mod telemetry;
+pub mod webhook;
 pub mod wiring;
 
 pub use aggregation::CounterChange;
 pub use config::Config;
 pub use cursor::CursorSigner;
 pub use dead_letters::{bounded, DeadLetterQueue};
+pub use delivery::{Deliverer, DelivererParts};
+pub use delivery_queue::{DeliveryKind, DeliveryMessage, DeliveryQueue};
+pub use dispatch::{Dispatcher, TickFailed, TickSummary};
 pub use edge::Edge;
 pub use error::{ApiError, FieldError};
 pub use json_body::JsonObject;
 pub use openapi::to_pretty_json as openapi_json;
+pub use secrets::ChannelSecrets;
 
 /// What the black-box tests need to stage states the API cannot produce on purpose (an
 /// idempotency record left by a crashed invocation): never compiled into a function.

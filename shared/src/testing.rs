@@ -54,3 +54,20 @@ pub fn unreachable_dynamodb() -> aws_sdk_dynamodb::Client {
         .build();
     aws_sdk_dynamodb::Client::from_conf(config)
 }
+
+/// An SQS client whose endpoint refuses connections, for handlers that may enqueue.
+pub fn unreachable_sqs() -> aws_sdk_sqs::Client {
+    let config = aws_sdk_sqs::Config::builder()
+        .behavior_version(aws_sdk_sqs::config::BehaviorVersion::latest())
+        .region(aws_sdk_sqs::config::Region::new("us-east-1"))
+        .endpoint_url("http://127.0.0.1:9")
+        .credentials_provider(aws_sdk_sqs::config::Credentials::new(
+            "test",
+            "test",
+            None,
+            None,
+            "unit-test",
+        ))
+        .build();
+    aws_sdk_sqs::Client::from_conf(config)
+}

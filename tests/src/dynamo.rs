@@ -88,3 +88,32 @@ pub async fn put_in_progress_idempotency_record(
     }))
     .await;
 }
+
+/// Sets string attributes on an existing item (`attribute_exists(pk)`), to move a stored post or
+/// channel into a state only time would otherwise produce (a post an hour late, a channel failing
+/// for days). Returns the item as it is afterwards.
+pub async fn set_strings(key: Key<'_>, values: &[(&str, &str)]) -> Value {
+    let table = &stack().endpoints.table;
+    let mut names = serde_json::Map::new();
+    let mut attribute_values = serde_json::Map::new();
+    let mut sets = Vec::new();
+    for (i, (name, value)) in values.iter().enumerate() {
+        names.insert(format!("#a{i}"), json!(name));
+        attribute_values.insert(format!(":v{i}"), json!({"S": value}));
+        sets.push(format!("#a{i} = :v{i}"));
+    }
+    let answer = call(
+        "UpdateItem",
+        json!({
+            "TableName": table,
+            "Key": {"pk": {"S": key.partition()}, "sk": {"S": key.sort()}},
+            "UpdateExpression": format!("SET {}", sets.join(", ")),
+            "ConditionExpression": "attribute_exists(pk)",
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": attribute_values,
+            "ReturnValues": "ALL_NEW",
+        }),
+    )
+    .await;
+    answer["Attributes"].clone()
+}

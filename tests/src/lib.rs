@@ -12,17 +12,24 @@
 //! - [`raw`] speaks HTTP/1.1 by hand, for requests a client library refuses to send.
 //! - [`dynamo`] writes straight to DynamoDB Local, to stage states the API cannot produce.
 //! - [`queues`] peeks at the SQS queues on moto: the dead-letter queues, for one.
+//! - [`receiver`] is the webhook receiver channels deliver to: scripted answers, and every
+//!   delivery recorded and verified with an independent Standard Webhooks verifier.
+//! - [`control`] drives the stack as an operator would: dispatcher ticks at a chosen instant,
+//!   killing a function's processes, reading the domain events the custom bus delivered.
 
 pub mod api;
+pub mod control;
 pub mod dynamo;
 pub mod fixtures;
 pub mod manifest;
 pub mod queues;
 pub mod raw;
+pub mod receiver;
 pub mod stack;
 pub mod time;
 pub mod tokens;
 
 pub use api::{Api, Problem, Resp};
 pub use fixtures::Tenant;
+pub use receiver::{receiver, Delivery, Endpoint, Step};
 pub use stack::stack;

@@ -27,6 +27,9 @@ pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 /// default so that the slow-body test is quick, still far above what any other test needs.
 pub const BODY_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// The deliverer's lease in the test stack (`OFAUTO_DELIVERY_LEASE_SECONDS`).
+pub const DELIVERY_LEASE: Duration = Duration::from_secs(30);
+
 /// What the stack announces on its ready line.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Endpoints {
@@ -35,9 +38,22 @@ pub struct Endpoints {
     pub moto: String,
     pub state_dir: PathBuf,
     pub table: String,
-    /// Function name to the URL of its dead-letter queue (on moto).
+    /// Function name to the URL of its dead-letter queue (on moto); for an `sqs` function, its
+    /// queue's dead-letter queue.
     #[serde(default)]
     pub dead_letter_queues: std::collections::BTreeMap<String, String>,
+    /// The control listener (loopback): `POST /invoke/{function}`, `POST /kill/{function}`.
+    pub control: String,
+    /// The delivery queue's URL (on moto).
+    pub delivery_queue: String,
+    /// The SQS queue the custom bus's `ofauto` rule copies every domain event to.
+    pub domain_events_queue: String,
+    /// The custom bus domain events are published on.
+    #[serde(default)]
+    pub event_bus: String,
+    /// Manifest queue name to its URL.
+    #[serde(default)]
+    pub queues: std::collections::BTreeMap<String, String>,
 }
 
 pub struct Stack {
@@ -170,6 +186,12 @@ fn start() -> Result<Stack, String> {
         // The stack's tiers plus `burst`, whose small window a 200-request burst overruns however
         // slowly this machine serves it, so the rate-limit test never depends on throughput.
         .env("RATE_LIMIT_TIERS", crate::tokens::TEST_TIERS)
+        // A claimed post whose deliverer died is claimable again after this lease; 30 s rather
+        // than the 120 s default keeps the crash-recovery test short.
+        .env(
+            "OFAUTO_DELIVERY_LEASE_SECONDS",
+            DELIVERY_LEASE.as_secs().to_string(),
+        )
         .current_dir(&root)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

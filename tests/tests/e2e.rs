@@ -11,5 +11,6 @@ mod analytics;
 mod events;
 mod pagination;
 mod routing;
+mod scheduling;
 mod security;
 mod validation;

@@ -2,17 +2,29 @@
 //! existence proves it passed validation ("parse, don't validate").
 
 pub(crate) mod analytics;
+pub(crate) mod channel;
 pub(crate) mod event;
 pub(crate) mod health;
 pub(crate) mod ids;
 pub(crate) mod list;
+pub(crate) mod post;
 pub(crate) mod tenant;
 pub(crate) mod time;
 
 pub use analytics::{format_bucket, AnalyticsQuery, AnalyticsReport};
+pub use channel::{
+    Channel, ChannelKind, ChannelListQuery, ChannelName, ChannelPatch, ChannelStatus,
+    DisabledReason, NewChannel,
+};
 pub use event::{Event, NewEvent};
 pub use health::{Health, HealthChecks};
 pub use ids::{ChannelId, EventId, PostId, WebhookId};
 pub use list::{EventListQuery, Page};
+pub use post::{
+    Attempt, AttemptListQuery, MediaUrl, MediaUrls, NewPost, Post, PostConflict, PostContent,
+    PostListQuery, PostPatch, PostPosition, PostStatus, ScheduleChange,
+};
 pub use tenant::{Permission, TenantId};
 pub use time::Timestamp;
+// The URL and secret types live with the sender, whose policy they share.
+pub use crate::webhook::{SigningSecret, UrlPolicy, WebhookUrl};

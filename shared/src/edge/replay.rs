@@ -12,6 +12,10 @@ use crate::http::{body_bytes, HttpResult, RequestParts};
 
 /// Headers a replay must repeat; the rest are added fresh on every answer.
 const REPLAYED_HEADERS: [&str; 2] = ["content-type", "location"];
+/// Top-level answer fields that are never written to an idempotency record: a channel's signing
+/// secret lives only in Secrets Manager (API.md), so a replay answers without it, and a client
+/// that lost the first answer rotates the secret to get one.
+const NEVER_STORED_FIELDS: [&str; 1] = ["signing_secret"];
 
 /// Runs `handler` at most once per key: a repeat replays the first answer.
 pub(crate) async fn idempotent<F, Fut>(
@@ -72,9 +76,23 @@ fn remember(response: &Response<Body>) -> StoredResponse {
             })
             .collect(),
         body: match response.body() {
-            Body::Text(text) => text.clone(),
+            Body::Text(text) => without_secrets(text),
             _ => String::new(),
         },
+    }
+}
+
+fn without_secrets(body: &str) -> String {
+    match serde_json::from_str::<serde_json::Value>(body) {
+        Ok(serde_json::Value::Object(mut object))
+            if NEVER_STORED_FIELDS.iter().any(|f| object.contains_key(*f)) =>
+        {
+            for field in NEVER_STORED_FIELDS {
+                object.remove(field);
+            }
+            serde_json::Value::Object(object).to_string()
+        }
+        _ => body.to_owned(),
     }
 }
 
@@ -116,6 +134,18 @@ mod tests {
         assert_eq!(again.headers()["idempotency-replayed"], "true");
         assert!(again.headers().get("ratelimit-remaining").is_none());
         assert_eq!(again.body(), first.body());
+    }
+
+    #[test]
+    fn a_signing_secret_is_never_remembered() {
+        let first = json(
+            StatusCode::CREATED,
+            &serde_json::json!({"id": "c1", "signing_secret": "whsec_abc", "name": "n"}),
+        );
+        let stored = remember(&first);
+        assert!(!stored.body.contains("whsec_abc"), "{}", stored.body);
+        let body: serde_json::Value = serde_json::from_str(&stored.body).unwrap();
+        assert_eq!(body, serde_json::json!({"id": "c1", "name": "n"}));
     }
 
     #[test]

@@ -2,10 +2,17 @@
 //! errors are [`StorageError`]s, which the HTTP edge turns into answers.
 
 pub(crate) mod attributes;
+pub(crate) mod channels;
 pub(crate) mod counters;
 pub(crate) mod error;
 pub(crate) mod events;
+pub(crate) mod posts;
 
+pub use channels::{ChannelPage, ChannelsRepository, StoredChannel};
 pub use counters::{CountersRepository, PoisonedChange};
 pub use error::StorageError;
 pub use events::EventsRepository;
+pub use posts::{
+    AttemptPage, Claimed, DueEntry, Finish, PostError, PostPage, PostRecord, PostsRepository,
+    MISSED_AFTER,
+};

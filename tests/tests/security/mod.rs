@@ -67,6 +67,44 @@ tenant_routes! {
     Get => "GET /v1/events/{id}",
     Delete => "DELETE /v1/events/{id}",
     Analytics => "GET /v1/analytics/events",
+    ChannelsCreate => "POST /v1/channels",
+    ChannelsList => "GET /v1/channels",
+    ChannelsGet => "GET /v1/channels/{id}",
+    ChannelsUpdate => "PATCH /v1/channels/{id}",
+    ChannelsDelete => "DELETE /v1/channels/{id}",
+    ChannelsRotateSecret => "POST /v1/channels/{id}/rotate-secret",
+    ChannelsTest => "POST /v1/channels/{id}/test",
+    PostsCreate => "POST /v1/posts",
+    PostsList => "GET /v1/posts",
+    PostsGet => "GET /v1/posts/{id}",
+    PostsAttempts => "GET /v1/posts/{id}/attempts",
+    PostsUpdate => "PATCH /v1/posts/{id}",
+    PostsCancel => "DELETE /v1/posts/{id}",
+    PostsRetry => "POST /v1/posts/{id}/retry",
+}
+
+/// The channel and the draft post that [`tenant_with_event`] creates beside each event, by the
+/// event's id: the channel and post routes are called on them.
+#[derive(Debug, Clone)]
+struct Beside {
+    channel: String,
+    post: String,
+}
+
+fn beside() -> &'static std::sync::Mutex<std::collections::HashMap<String, Beside>> {
+    static BESIDE: std::sync::OnceLock<
+        std::sync::Mutex<std::collections::HashMap<String, Beside>>,
+    > = std::sync::OnceLock::new();
+    BESIDE.get_or_init(Default::default)
+}
+
+fn beside_event(event_id: &str) -> Beside {
+    beside()
+        .lock()
+        .expect("the fixture map")
+        .get(event_id)
+        .cloned()
+        .unwrap_or_else(|| panic!("no channel and post beside event {event_id}"))
 }
 
 impl Route {
@@ -84,16 +122,39 @@ impl Route {
         match self {
             Route::List => "?limit=100",
             Route::Analytics => &ANALYTICS[ANALYTICS.find('?').unwrap_or(ANALYTICS.len())..],
-            Route::Create | Route::Get | Route::Delete => "",
+            Route::ChannelsList | Route::PostsList => "?limit=100",
+            _ => "",
         }
     }
 
     /// What a valid call adds to the manifest's method and path: a JSON body.
-    fn body(self) -> Option<Value> {
+    fn body(self, beside: &Beside) -> Option<Value> {
         match self {
             Route::Create => Some(json!({"type": "probe.write"})),
-            Route::List | Route::Get | Route::Delete | Route::Analytics => None,
+            Route::ChannelsCreate => {
+                Some(json!({"name": "probe", "kind": "webhook", "url": "http://127.0.0.1:9/probe"}))
+            }
+            Route::ChannelsUpdate => Some(json!({"name": "probe"})),
+            Route::PostsCreate => Some(json!({"channel_id": beside.channel, "content": "probe"})),
+            Route::PostsUpdate => Some(json!({"content": "probe"})),
+            Route::ChannelsRotateSecret | Route::ChannelsTest | Route::PostsRetry => {
+                Some(json!({}))
+            }
+            _ => None,
         }
+    }
+
+    /// Whether the route is one of the Event Service's, which name events by `{id}`.
+    fn on_events(self) -> bool {
+        matches!(
+            self,
+            Route::Create | Route::List | Route::Get | Route::Delete | Route::Analytics
+        )
+    }
+
+    /// Whether only an admin may call it.
+    pub fn admin_only(self) -> bool {
+        self.in_manifest().path.starts_with("/v1/channels") && self.writes()
     }
 
     /// Calls the route once as `api`, with the manifest's method and path; `id` names the event
@@ -105,10 +166,25 @@ impl Route {
             "the suite fills only `{{id}}` in a path, not all of `{}`",
             route.route_key
         );
+        let beside = if self.on_events() {
+            Beside {
+                channel: String::new(),
+                post: String::new(),
+            }
+        } else {
+            beside_event(id)
+        };
+        let id = if route.path.starts_with("/v1/channels") {
+            beside.channel.as_str()
+        } else if route.path.starts_with("/v1/posts") {
+            beside.post.as_str()
+        } else {
+            id
+        };
         let path = route.path.replace("{id}", id);
         let method = Method::from_bytes(route.method.as_bytes())
             .unwrap_or_else(|e| panic!("`{}`: {e}", route.route_key));
-        let body = self.body().map(|body| {
+        let body = self.body(&beside).map(|body| {
             let bytes = serde_json::to_vec(&body).expect("serialising a JSON body");
             (bytes, "application/json")
         });
@@ -189,14 +265,87 @@ macro_rules! on_every_route {
         async fn on_analytics() {
             $check($crate::security::Route::Analytics).await
         }
+        #[tokio::test]
+        async fn on_channels_create() {
+            $check($crate::security::Route::ChannelsCreate).await
+        }
+        #[tokio::test]
+        async fn on_channels_list() {
+            $check($crate::security::Route::ChannelsList).await
+        }
+        #[tokio::test]
+        async fn on_channels_get() {
+            $check($crate::security::Route::ChannelsGet).await
+        }
+        #[tokio::test]
+        async fn on_channels_update() {
+            $check($crate::security::Route::ChannelsUpdate).await
+        }
+        #[tokio::test]
+        async fn on_channels_delete() {
+            $check($crate::security::Route::ChannelsDelete).await
+        }
+        #[tokio::test]
+        async fn on_channels_rotate_secret() {
+            $check($crate::security::Route::ChannelsRotateSecret).await
+        }
+        #[tokio::test]
+        async fn on_channels_test() {
+            $check($crate::security::Route::ChannelsTest).await
+        }
+        #[tokio::test]
+        async fn on_posts_create() {
+            $check($crate::security::Route::PostsCreate).await
+        }
+        #[tokio::test]
+        async fn on_posts_list() {
+            $check($crate::security::Route::PostsList).await
+        }
+        #[tokio::test]
+        async fn on_posts_get() {
+            $check($crate::security::Route::PostsGet).await
+        }
+        #[tokio::test]
+        async fn on_posts_attempts() {
+            $check($crate::security::Route::PostsAttempts).await
+        }
+        #[tokio::test]
+        async fn on_posts_update() {
+            $check($crate::security::Route::PostsUpdate).await
+        }
+        #[tokio::test]
+        async fn on_posts_cancel() {
+            $check($crate::security::Route::PostsCancel).await
+        }
+        #[tokio::test]
+        async fn on_posts_retry() {
+            $check($crate::security::Route::PostsRetry).await
+        }
         const _: () = {
             /// Exhaustive: a `Route` without a test above is a compile error here.
             #[allow(dead_code)]
             fn every_route_has_a_test(route: $crate::security::Route) {
                 use $crate::security::Route;
                 match route {
-                    Route::Create | Route::List | Route::Get | Route::Delete | Route::Analytics => {
-                    }
+                    Route::Create
+                    | Route::List
+                    | Route::Get
+                    | Route::Delete
+                    | Route::Analytics
+                    | Route::ChannelsCreate
+                    | Route::ChannelsList
+                    | Route::ChannelsGet
+                    | Route::ChannelsUpdate
+                    | Route::ChannelsDelete
+                    | Route::ChannelsRotateSecret
+                    | Route::ChannelsTest
+                    | Route::PostsCreate
+                    | Route::PostsList
+                    | Route::PostsGet
+                    | Route::PostsAttempts
+                    | Route::PostsUpdate
+                    | Route::PostsCancel
+                    | Route::PostsRetry => {}
                 }
             }
         };
@@ -204,7 +353,8 @@ macro_rules! on_every_route {
 }
 pub(crate) use on_every_route;
 
-/// A fresh tenant holding one event, which an attack must leave exactly as it is.
+/// A fresh tenant holding one event, which an attack must leave exactly as it is, and beside it
+/// a channel and a draft post on it, for the channel and post routes to name.
 pub async fn tenant_with_event() -> (Tenant, Value) {
     let tenant = Tenant::new();
     let event = create_event(
@@ -212,6 +362,28 @@ pub async fn tenant_with_event() -> (Tenant, Value) {
         &json!({"type": "keep.me", "properties": {"secret": tenant.id}}),
     )
     .await;
+    let channel = tenant
+        .bulk("admin")
+        .post_json(
+            "/v1/channels",
+            &json!({"name": "beside", "kind": "webhook", "url": "http://127.0.0.1:9/beside"}),
+        )
+        .await
+        .ok_json(201);
+    let channel = channel["id"].as_str().expect("a channel id").to_owned();
+    let post = tenant
+        .bulk("editor")
+        .post_json(
+            "/v1/posts",
+            &json!({"channel_id": channel, "content": "beside"}),
+        )
+        .await
+        .ok_json(201);
+    let post = post["id"].as_str().expect("a post id").to_owned();
+    beside()
+        .lock()
+        .expect("the fixture map")
+        .insert(id_of(&event), Beside { channel, post });
     (tenant, event)
 }
 

@@ -1,0 +1,25 @@
+//! `DELETE /v1/channels/{id}`: deletes a channel and its secret; its scheduled posts fail with
+//! `channel deleted` (admin).
+
+mod handler;
+
+use shared::bus::DomainEvents;
+use shared::repo::{ChannelsRepository, PostsRepository};
+use shared::wiring::{self, TenantRoute};
+use shared::{aws, http, ChannelSecrets};
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    let TenantRoute { config, sdk, edge } = wiring::tenant_route().await?;
+    let secrets = ChannelSecrets::from_config(&sdk, &config)?;
+    let events = DomainEvents::from_sdk(&sdk, config.require_event_bus_name()?);
+    let channels = ChannelsRepository::new(aws::dynamodb(&sdk), &config.table_name);
+    let posts = PostsRepository::new(aws::dynamodb(&sdk), config.table_name);
+    let deps = handler::Deps {
+        channels: &channels,
+        secrets: &secrets,
+        posts: &posts,
+        events: &events,
+    };
+    http::serve(edge, |request| handler::handle(request, &deps)).await
+}

@@ -1,0 +1,14 @@
+//! `GET /v1/channels/{id}`: one channel of the caller's tenant.
+
+mod handler;
+
+use shared::repo::ChannelsRepository;
+use shared::wiring::{self, TenantRoute};
+use shared::{aws, http};
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    let TenantRoute { config, sdk, edge } = wiring::tenant_route().await?;
+    let channels = ChannelsRepository::new(aws::dynamodb(&sdk), config.table_name);
+    http::serve(edge, |request| handler::handle(request, &channels)).await
+}

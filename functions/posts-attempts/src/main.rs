@@ -1,0 +1,15 @@
+//! `GET /v1/posts/{id}/attempts`: a post's delivery attempts, oldest first.
+
+mod handler;
+
+use shared::repo::PostsRepository;
+use shared::wiring::{self, TenantRoute};
+use shared::{aws, http};
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    let TenantRoute { config, sdk, edge } = wiring::tenant_route().await?;
+    let cursors = aws::cursor_signer(&sdk, config.require_cursor_secret_id()?).await?;
+    let posts = PostsRepository::new(aws::dynamodb(&sdk), config.table_name);
+    http::serve(edge, |request| handler::handle(request, &posts, &cursors)).await
+}

@@ -1,0 +1,28 @@
+//! `POST /v1/posts`: creates a draft or scheduled post for one of the caller's active channels.
+
+mod handler;
+
+use shared::domain::Permission;
+use shared::repo::{ChannelsRepository, PostsRepository};
+use shared::schedule::Handover;
+use shared::wiring::{self, TenantRoute};
+use shared::{aws, http, DeliveryQueue};
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    let TenantRoute { config, sdk, edge } = wiring::tenant_route().await?;
+    let edge = edge.idempotent(&config, &sdk, Permission::Write);
+    let queue = DeliveryQueue::new(
+        aws_sdk_sqs::Client::new(&sdk),
+        config.require_delivery_queue_url()?,
+    );
+    let handover = Handover::new(queue, config.delivery_lease());
+    let posts = PostsRepository::new(aws::dynamodb(&sdk), config.table_name.clone());
+    let channels = ChannelsRepository::new(aws::dynamodb(&sdk), config.table_name);
+    let deps = handler::Deps {
+        posts,
+        channels,
+        handover,
+    };
+    http::serve(edge, |request| handler::handle(request, &deps)).await
+}

@@ -1,0 +1,347 @@
+//! The dispatcher's tick: find what is due on the sharded due index, claim it, and hand it to the
+//! delivery queue delayed until its instant (DESIGN.md, "The schedule", steps 2 to 4).
+//!
+//! Every shard is queried at once and the entries are claimed and enqueued with bounded
+//! concurrency, so one tick handles thousands of items well inside its minute. A failure is
+//! contained to what it touches: a shard whose query fails is retried by the next tick, and an
+//! item claimed but not enqueued stays leased until its lease runs out, when the next tick finds
+//! it again (its `due_at` is the lease's end). The tick as a whole fails only when it could do
+//! nothing at all, so that the schedule's DLQ and alarm see a dispatcher that is truly down.
+
+use std::time::Duration;
+
+use chrono::TimeDelta;
+use futures::stream::{self, StreamExt};
+
+use crate::bus::{detail_type, DomainEvent, DomainEvents};
+use crate::delivery::metrics::Metrics;
+use crate::delivery_queue::{DeliveryMessage, DeliveryQueue};
+use crate::domain::{Post, TenantId, Timestamp};
+use crate::keys;
+use crate::repo::{DueEntry, Finish, PostsRepository, StorageError, MISSED_AFTER};
+use crate::schedule::{delay_until, LOOKAHEAD};
+
+/// The `last_error` of a post found more than [`MISSED_AFTER`] after its `scheduled_at`: it is
+/// failed, never sent late (API.md, "Late posts").
+pub const MISSED: &str = "missed";
+
+/// Items claimed and enqueued at once. Each is two short calls (UpdateItem, SendMessage), so a
+/// thousand due items take a few seconds, while DynamoDB and SQS see a steady rate.
+const CONCURRENCY: usize = 32;
+
+/// Whether a post scheduled at `scheduled_at` is missed at `now`.
+pub fn is_missed(scheduled_at: Timestamp, now: Timestamp) -> bool {
+    now > scheduled_at.plus(MISSED_AFTER)
+}
+
+/// The instant delays are measured from: the tick's own time, or the clock when the tick runs
+/// behind it (an invocation that started late, or a long tick). Measuring from the tick's time
+/// alone would add that lag to every delay; from the clock alone, a tick driven at a chosen
+/// instant (tests, replays) would deliver early.
+fn delay_base(tick: Timestamp, clock: Timestamp) -> Timestamp {
+    tick.max(clock)
+}
+
+/// What one tick did. Counts are of due-index entries. It is also the invocation's answer,
+/// which the local stack's control endpoint shows to tests.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct TickSummary {
+    pub shards: usize,
+    pub shards_failed: usize,
+    pub found: usize,
+    /// Claimed and sent to the delivery queue.
+    pub enqueued: usize,
+    /// Claimed by another dispatcher (or changed by a client) first.
+    pub lost: usize,
+    /// Failed as `missed`.
+    pub missed: usize,
+    pub claim_errors: usize,
+    /// Claimed but not enqueued: leased until the lease runs out.
+    pub send_errors: usize,
+    /// How long the oldest entry found had been due (0 when none was overdue yet); `None`
+    /// when nothing was found.
+    pub lag_ms: Option<u64>,
+}
+
+impl TickSummary {
+    /// Nothing at all could be done: every shard query failed, or nothing found could be
+    /// handled. An empty index is not a failure.
+    pub fn did_nothing(&self) -> bool {
+        let shards_down = self.shards > 0 && self.shards_failed == self.shards;
+        let stuck = self.found > 0 && self.enqueued + self.lost + self.missed == 0;
+        shards_down || stuck
+    }
+
+    fn record(&mut self, outcome: &Outcome) {
+        match outcome {
+            Outcome::Enqueued => self.enqueued += 1,
+            Outcome::Lost => self.lost += 1,
+            Outcome::Missed(_) => self.missed += 1,
+            Outcome::ClaimError => self.claim_errors += 1,
+            Outcome::SendError => self.send_errors += 1,
+        }
+    }
+
+    fn log_and_measure(&self) {
+        tracing::info!(
+            shards = self.shards,
+            shards_failed = self.shards_failed,
+            found = self.found,
+            enqueued = self.enqueued,
+            lost = self.lost,
+            missed = self.missed,
+            claim_errors = self.claim_errors,
+            send_errors = self.send_errors,
+            lag_ms = self.lag_ms,
+            "tick"
+        );
+        Metrics::default()
+            .count("items_found", self.found)
+            .count("items_claimed", self.enqueued)
+            .count("items_missed", self.missed)
+            .count("shard_failures", self.shards_failed)
+            .count("claim_failures", self.claim_errors)
+            .count("send_failures", self.send_errors)
+            .millis("lag", self.lag_ms.map(|ms| ms as f64))
+            .emit();
+    }
+}
+
+/// The tick could do nothing; the summary says why.
+#[derive(Debug, thiserror::Error)]
+#[error("the dispatcher could not do anything this tick: {0:?}")]
+pub struct TickFailed(pub TickSummary);
+
+/// What became of one due entry.
+#[derive(Debug)]
+enum Outcome {
+    Enqueued,
+    Lost,
+    Missed(DomainEvent),
+    ClaimError,
+    SendError,
+}
+
+pub struct Dispatcher {
+    posts: PostsRepository,
+    queue: DeliveryQueue,
+    events: DomainEvents,
+    /// How long a claim holds an item (`Config::delivery_lease`).
+    lease: Duration,
+}
+
+impl Dispatcher {
+    pub fn new(
+        posts: PostsRepository,
+        queue: DeliveryQueue,
+        events: DomainEvents,
+        lease: Duration,
+    ) -> Self {
+        Self {
+            posts,
+            queue,
+            events,
+            lease,
+        }
+    }
+
+    /// One tick at `now`, the scheduled event's time.
+    pub async fn tick(&self, now: Timestamp) -> Result<TickSummary, TickFailed> {
+        let until = now.plus(TimeDelta::from_std(LOOKAHEAD).unwrap_or(TimeDelta::MAX));
+        let shards: Vec<String> = keys::due_shards().collect();
+        let mut summary = TickSummary {
+            shards: shards.len(),
+            ..TickSummary::default()
+        };
+        let queries = shards
+            .iter()
+            .map(|shard| async move { (shard, self.posts.due(shard, until).await) });
+        let mut due = Vec::new();
+        for (shard, result) in futures::future::join_all(queries).await {
+            match result {
+                Ok(entries) => due.extend(entries),
+                Err(error) => {
+                    summary.shards_failed += 1;
+                    tracing::error!(shard = %shard, %error, "due shard query failed");
+                }
+            }
+        }
+        summary.found = due.len();
+        summary.lag_ms = lag_ms(due.iter().filter_map(DueEntry::due_at), now);
+
+        let outcomes: Vec<Outcome> = stream::iter(due)
+            .map(|entry| self.dispatch(entry, now))
+            .buffer_unordered(CONCURRENCY)
+            .collect()
+            .await;
+        let mut events = Vec::new();
+        for outcome in outcomes {
+            summary.record(&outcome);
+            if let Outcome::Missed(event) = outcome {
+                events.push(event);
+            }
+        }
+        if let Err(error) = self.events.publish(events).await {
+            // Each lost event is logged and counted by the bus; the posts' state is committed.
+            tracing::error!(%error, "post.failed events not all published");
+        }
+        summary.log_and_measure();
+        if summary.did_nothing() {
+            Err(TickFailed(summary))
+        } else {
+            Ok(summary)
+        }
+    }
+
+    async fn dispatch(&self, entry: DueEntry, now: Timestamp) -> Outcome {
+        // `due_at` is never before `scheduled_at`, so an entry this old is missed whatever the
+        // post says: fail it without claiming it first.
+        if entry.is_missed(now) {
+            return match self.posts.mark_missed(&entry, now).await {
+                Ok(Some((tenant, post))) => Outcome::Missed(failed_event(&tenant, &post)),
+                Ok(None) => Outcome::Lost,
+                Err(error) => claim_error(&error),
+            };
+        }
+        let claimed = match self.posts.claim(&entry, now, self.lease).await {
+            Ok(Some(claimed)) => claimed,
+            Ok(None) => return Outcome::Lost,
+            Err(error) => return claim_error(&error),
+        };
+        let (tenant, id) = (&claimed.tenant, claimed.post.id);
+        if claimed
+            .post
+            .scheduled_at
+            .is_some_and(|at| is_missed(at, now))
+        {
+            let failed = Finish::Failed {
+                error: MISSED.into(),
+            };
+            return match self
+                .posts
+                .finish(tenant, id, &claimed.claim, failed, None, now)
+                .await
+            {
+                Ok(Some(post)) => Outcome::Missed(failed_event(tenant, &post)),
+                Ok(None) => Outcome::Lost,
+                Err(error) => claim_error(&error),
+            };
+        }
+        let message = DeliveryMessage::post(tenant, id, &claimed.claim);
+        let delay = delay_until(claimed.next_attempt_at, delay_base(now, Timestamp::now()));
+        match self.queue.send(&message, delay).await {
+            Ok(()) => Outcome::Enqueued,
+            Err(error) => {
+                tracing::error!(tenant = %tenant.as_str(), post = %id, %error, "claimed but not enqueued; retried when the lease ends");
+                Outcome::SendError
+            }
+        }
+    }
+}
+
+fn claim_error(error: &StorageError) -> Outcome {
+    tracing::error!(%error, "claiming a due item failed");
+    Outcome::ClaimError
+}
+
+/// The `post.failed` domain event for a post that has just failed.
+pub(crate) fn failed_event(tenant: &TenantId, post: &Post) -> DomainEvent {
+    post_event(detail_type::POST_FAILED, tenant, post)
+}
+
+pub(crate) fn post_event(detail_type: &str, tenant: &TenantId, post: &Post) -> DomainEvent {
+    DomainEvent::new(
+        detail_type,
+        tenant,
+        serde_json::to_value(post).unwrap_or_default(),
+    )
+}
+
+/// How long the oldest of `due` has been due at `now`, in milliseconds (zero when it is not yet
+/// due); `None` when nothing was found.
+fn lag_ms(due: impl Iterator<Item = Timestamp>, now: Timestamp) -> Option<u64> {
+    due.min()
+        .map(|oldest| now.millis().saturating_sub(oldest.millis()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(raw: &str) -> Timestamp {
+        Timestamp::parse(raw).unwrap()
+    }
+
+    #[test]
+    fn missed_is_more_than_an_hour_late() {
+        let scheduled = at("2026-06-01T12:00:00Z");
+        assert!(!is_missed(scheduled, at("2026-06-01T12:59:59.999Z")));
+        assert!(!is_missed(scheduled, at("2026-06-01T13:00:00Z")));
+        assert!(is_missed(scheduled, at("2026-06-01T13:00:00.001Z")));
+        assert!(!is_missed(scheduled, at("2026-06-01T11:00:00Z")));
+    }
+
+    #[test]
+    fn delays_count_from_the_clock_when_the_tick_runs_behind() {
+        let tick = at("2026-06-01T12:00:00Z");
+        let due = at("2026-06-01T12:00:30Z");
+        let late_clock = at("2026-06-01T12:00:04Z");
+        assert_eq!(delay_until(due, delay_base(tick, late_clock)).as_secs(), 26);
+        // A tick driven ahead of the clock keeps its own time.
+        let early_clock = at("2026-06-01T11:00:00Z");
+        assert_eq!(
+            delay_until(due, delay_base(tick, early_clock)).as_secs(),
+            30
+        );
+    }
+
+    #[test]
+    fn lag_is_how_long_the_oldest_entry_has_been_due() {
+        let now = at("2026-06-01T12:00:00Z");
+        let due = [
+            at("2026-06-01T12:00:30Z"),
+            at("2026-06-01T11:59:57.500Z"),
+            at("2026-06-01T11:59:59Z"),
+        ];
+        assert_eq!(lag_ms(due.into_iter(), now), Some(2500));
+        assert_eq!(
+            lag_ms([at("2026-06-01T12:00:30Z")].into_iter(), now),
+            Some(0)
+        );
+        assert_eq!(lag_ms(std::iter::empty(), now), None);
+    }
+
+    #[test]
+    fn a_tick_fails_only_when_it_could_do_nothing() {
+        let base = TickSummary {
+            shards: 16,
+            ..TickSummary::default()
+        };
+        assert!(!base.did_nothing(), "an empty index is fine");
+        let some_shards_down = TickSummary {
+            shards_failed: 15,
+            found: 1,
+            enqueued: 1,
+            ..base.clone()
+        };
+        assert!(!some_shards_down.did_nothing());
+        let all_shards_down = TickSummary {
+            shards_failed: 16,
+            ..base.clone()
+        };
+        assert!(all_shards_down.did_nothing());
+        let every_claim_failed = TickSummary {
+            found: 3,
+            claim_errors: 2,
+            send_errors: 1,
+            ..base.clone()
+        };
+        assert!(every_claim_failed.did_nothing());
+        let others_won = TickSummary {
+            found: 3,
+            lost: 3,
+            ..base
+        };
+        assert!(!others_won.did_nothing());
+    }
+}

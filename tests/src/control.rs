@@ -1,0 +1,161 @@
+//! What the tests do to the stack as an operator would with the AWS CLI, through the stack's
+//! loopback control listener and moto: fire the schedule at a chosen instant, crash a function,
+//! and read the domain events the custom bus delivered to its SQS queue.
+
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use crate::stack::stack;
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .no_proxy()
+        .timeout(Duration::from_secs(120))
+        .build()
+        .expect("building an HTTP client")
+}
+
+/// The "Scheduled Event" EventBridge sends the dispatcher's rule target, with `time` as given
+/// (RFC 3339): the dispatcher takes "now" from it, so a test drives the schedule to any instant.
+pub fn scheduled_event(time: &str) -> Value {
+    json!({
+        "version": "0",
+        "id": ulid::Ulid::new().to_string(),
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": "123456789012",
+        "time": time,
+        "region": "us-east-1",
+        "resources": ["arn:aws:events:us-east-1:123456789012:rule/dispatcher-schedule"],
+        "detail": {}
+    })
+}
+
+/// Invokes `function` synchronously with `event`: its response, or the status (502 when the
+/// invocation failed, 404 for an unknown function) and the error text.
+pub async fn invoke(function: &str, event: &Value) -> Result<Value, (u16, String)> {
+    let url = format!("{}/invoke/{function}", stack().endpoints.control);
+    let response = client()
+        .post(&url)
+        .json(event)
+        .send()
+        .await
+        .map_err(|e| (0, format!("POST {url}: {e}")))?;
+    let status = response.status().as_u16();
+    let text = response.text().await.unwrap_or_default();
+    if status != 200 {
+        return Err((status, text));
+    }
+    Ok(serde_json::from_str(&text).unwrap_or(Value::String(text)))
+}
+
+/// One dispatcher tick at `time` (RFC 3339); its response. Panics if the invocation failed.
+pub async fn tick_at(time: &str) -> Value {
+    invoke("dispatcher", &scheduled_event(time))
+        .await
+        .unwrap_or_else(|(status, e)| panic!("dispatcher tick at {time} failed ({status}): {e}"))
+}
+
+/// `n` dispatcher invocations racing on the same tick, as duplicate or overlapping rule firings
+/// would; their responses. Panics if any failed.
+pub async fn ticks_at(time: &str, n: usize) -> Vec<Value> {
+    futures::future::join_all((0..n).map(|_| tick_at(time))).await
+}
+
+/// SIGKILLs every running process of `function`, mid-invocation or idle; how many.
+pub async fn kill(function: &str) -> usize {
+    let url = format!("{}/kill/{function}", stack().endpoints.control);
+    let response = client()
+        .post(&url)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("POST {url}: {e}"));
+    let status = response.status();
+    let text = response.text().await.unwrap_or_default();
+    assert!(status.is_success(), "POST {url}: {status} {text}");
+    let answer: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+    answer["killed"]
+        .as_u64()
+        .unwrap_or_else(|| panic!("POST {url}: unexpected answer {text}")) as usize
+}
+
+/// Only one reader of the domain events queue at a time: reading hides messages for a moment.
+static DOMAIN_EVENTS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+/// How long a read hides what it received; it makes them visible again as soon as it is done.
+const PEEK_VISIBILITY_S: i64 = 30;
+
+/// Every event on the domain-events queue (the SQS target of the custom bus's `ofauto` rule),
+/// as EventBridge delivered it (`detail-type`, `source`, `detail`, ...), in the order the queue
+/// holds them. Nothing is deleted: every message is received (hidden) once and then made visible
+/// again, since moto answers a zero-visibility receive with the same first ten every time.
+pub async fn domain_events() -> Vec<Value> {
+    let _one_reader = DOMAIN_EVENTS.lock().await;
+    let queue = stack().endpoints.domain_events_queue.clone();
+    let mut events = Vec::new();
+    let mut handles = Vec::new();
+    loop {
+        let answer = sqs(
+            "ReceiveMessage",
+            json!({
+                "QueueUrl": queue,
+                "MaxNumberOfMessages": 10,
+                "VisibilityTimeout": PEEK_VISIBILITY_S,
+                "WaitTimeSeconds": 0,
+            }),
+        )
+        .await;
+        let messages = answer["Messages"].as_array().cloned().unwrap_or_default();
+        if messages.is_empty() {
+            break;
+        }
+        for m in messages {
+            if let Some(handle) = m["ReceiptHandle"].as_str() {
+                handles.push(handle.to_string());
+            }
+            let body = m["Body"].as_str().unwrap_or_default();
+            events.push(serde_json::from_str(body).unwrap_or(Value::String(body.into())));
+        }
+    }
+    for (chunk_no, chunk) in handles.chunks(10).enumerate() {
+        let entries: Vec<Value> = chunk
+            .iter()
+            .enumerate()
+            .map(|(i, h)| {
+                json!({
+                    "Id": format!("m{}", chunk_no * 10 + i),
+                    "ReceiptHandle": h,
+                    "VisibilityTimeout": 0
+                })
+            })
+            .collect();
+        sqs(
+            "ChangeMessageVisibilityBatch",
+            json!({ "QueueUrl": queue, "Entries": entries }),
+        )
+        .await;
+    }
+    events
+}
+
+/// One SQS JSON-protocol call on the stack's moto.
+async fn sqs(action: &str, body: Value) -> Value {
+    let moto = &stack().endpoints.moto;
+    let response = client()
+        .post(moto)
+        .header("x-amz-target", format!("AmazonSQS.{action}"))
+        .header("content-type", "application/x-amz-json-1.0")
+        .header(
+            "authorization",
+            "AWS4-HMAC-SHA256 Credential=local/20250101/us-east-1/sqs/aws4_request, \
+             SignedHeaders=content-type;host;x-amz-target, Signature=00",
+        )
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("SQS {action} on {moto}: {e}"));
+    let status = response.status();
+    let text = response.text().await.unwrap_or_default();
+    assert!(status.is_success(), "SQS {action} failed: {status} {text}");
+    serde_json::from_str(&text).unwrap_or(Value::Null)
+}

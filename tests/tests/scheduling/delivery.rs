@@ -1,0 +1,733 @@
+//! Delivery: what schedulers get wrong (duplicates after retries, posts lost or stuck, posts
+//! sent late) does not happen here. Each test drives the real dispatcher and deliverer binaries
+//! through the stack: the dispatcher by its scheduled event, the deliverer by its SQS queue.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use futures::stream::{self, StreamExt};
+use ofauto_tests::control;
+use ofauto_tests::dynamo;
+use ofauto_tests::fixtures::{poll, Tenant};
+use ofauto_tests::receiver::{receiver, Step};
+use serde_json::{json, Value};
+use shared::domain::{PostId, TenantId};
+use shared::staging::Key;
+
+use super::{
+    create_post, exclusive_delivery, get_post, in_seconds, list_every, parse_time, percentile,
+    rfc3339, str_of, wait_for_status, TestChannel,
+};
+
+/// Sleeps until `at` (no-op when it has passed).
+async fn sleep_until(at: chrono::DateTime<chrono::Utc>) {
+    if let Ok(left) = (at - chrono::Utc::now()).to_std() {
+        tokio::time::sleep(left).await;
+    }
+}
+
+async fn create_posts(
+    api: &ofauto_tests::api::Api,
+    channel: &str,
+    at: chrono::DateTime<chrono::Utc>,
+    n: usize,
+) -> Vec<Value> {
+    stream::iter(0..n)
+        .map(|_| create_post(api, channel, Some(at)))
+        .buffer_unordered(16)
+        .collect()
+        .await
+}
+
+fn webhook_ids(posts: &[Value]) -> BTreeSet<String> {
+    posts
+        .iter()
+        .map(|p| str_of(p, "webhook_id").to_owned())
+        .collect()
+}
+
+/// A thousand posts due in the same minute and four dispatchers racing on the same tick (with
+/// the stack's own ticker running too): every post is delivered once, and only once.
+#[tokio::test]
+async fn a_thousand_posts_under_four_racing_dispatchers_are_each_delivered_exactly_once() {
+    let _gate = exclusive_delivery().await;
+    let tenant = Tenant::new();
+    let editor = tenant.bulk("editor");
+    let channel = TestChannel::ok(&tenant).await;
+    // Beyond the dispatcher's 70 s look-ahead when created, so no post takes the fast path.
+    let due = in_seconds(95.0);
+    let posts = create_posts(&editor, &channel.id, due, 1000).await;
+    assert!(
+        posts.iter().all(|p| p["status"] == "scheduled"),
+        "all scheduled on creation"
+    );
+    // Within the look-ahead: four dispatchers on one tick, all at once.
+    sleep_until(due - chrono::TimeDelta::seconds(65)).await;
+    let tick = rfc3339(chrono::Utc::now());
+    let results = control::ticks_at(&tick, 4).await;
+    assert_eq!(results.len(), 4, "four dispatcher invocations answered");
+
+    channel
+        .endpoint
+        .wait_for(1000, Duration::from_secs(240))
+        .await;
+    // A straggler duplicate would arrive after the thousandth: give it the time to.
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let deliveries = channel.endpoint.deliveries().await;
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    for d in &deliveries {
+        *seen.entry(d.webhook_id.clone()).or_default() += 1;
+        assert!(!d.verified_by.is_empty(), "every delivery verifies: {d:?}");
+    }
+    let duplicates: Vec<_> = seen.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(
+        duplicates.is_empty(),
+        "delivered more than once: {duplicates:?}"
+    );
+    assert_eq!(
+        seen.keys().cloned().collect::<BTreeSet<_>>(),
+        webhook_ids(&posts),
+        "each post's webhook-id arrived"
+    );
+    let listed = list_every(&tenant.bulk("viewer"), "/v1/posts", &[("limit", "100")]).await;
+    assert_eq!(listed.len(), 1000);
+    for post in &listed {
+        assert_eq!(post["status"], "published", "{post}");
+        assert_eq!(post["attempts"], 1, "{post}");
+    }
+}
+
+/// A deliverer killed while its batch is on the wire loses nothing: once the claim's lease
+/// expires the post is claimed again and delivered, with the same `webhook-id`.
+#[tokio::test]
+async fn a_deliverer_killed_mid_batch_loses_nothing() {
+    let _gate = exclusive_delivery().await;
+    let tenant = Tenant::new();
+    let editor = tenant.bulk("editor");
+    // The first request is held long enough for the test to kill the process sending it.
+    let channel = TestChannel::new(&tenant, vec![Step::ok().hang(20.0)], Step::ok()).await;
+    let post = create_post(&editor, &channel.id, Some(in_seconds(3.0))).await;
+    let id = str_of(&post, "id");
+    let first = channel.endpoint.wait_for(1, Duration::from_secs(30)).await;
+    assert_eq!(first[0].webhook_id, str_of(&post, "webhook_id"));
+    let killed = control::kill("deliverer").await;
+    assert!(killed >= 1, "a deliverer process was running");
+    assert_eq!(get_post(&editor, id).await["status"], "publishing");
+
+    // The stack's ticker would find it within a minute of the lease's end; tick along anyway.
+    let deliveries = poll(
+        Duration::from_secs(150),
+        || async {
+            control::tick_at(&rfc3339(chrono::Utc::now())).await;
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            channel.endpoint.deliveries().await
+        },
+        |d| d.len() >= 2,
+    )
+    .await;
+    assert!(deliveries.len() >= 2, "delivered again after the crash");
+    assert!(
+        deliveries
+            .iter()
+            .all(|d| d.webhook_id == first[0].webhook_id),
+        "the same webhook-id on every delivery: {deliveries:?}"
+    );
+    let post = wait_for_status(&editor, id, "published", Duration::from_secs(30)).await;
+    assert!(post["attempts"].as_u64().unwrap_or(0) >= 1, "{post}");
+}
+
+/// Cancels racing the dispatcher's claim: each post is either cancelled and never delivered, or
+/// delivered and its cancel refused with 409. Never both, never neither.
+#[tokio::test]
+async fn cancels_racing_the_dispatcher_are_all_or_nothing() {
+    let _gate = exclusive_delivery().await;
+    let tenant = Tenant::new();
+    let editor = tenant.bulk("editor");
+    let channel = TestChannel::ok(&tenant).await;
+    let due = in_seconds(90.0);
+    let posts = create_posts(&editor, &channel.id, due, 200).await;
+    sleep_until(due - chrono::TimeDelta::seconds(68)).await;
+
+    let tick = rfc3339(chrono::Utc::now());
+    let ticking = tokio::spawn(async move { control::ticks_at(&tick, 2).await });
+    let cancels: Vec<(String, u16, Value)> = stream::iter(posts.iter())
+        .map(|p| {
+            let editor = &editor;
+            async move {
+                let id = str_of(p, "id").to_owned();
+                let resp = editor.delete(&format!("/v1/posts/{id}")).await;
+                (id, resp.status, resp.json())
+            }
+        })
+        .buffer_unordered(32)
+        .collect()
+        .await;
+    ticking.await.expect("the ticks ran");
+
+    sleep_until(due + chrono::TimeDelta::seconds(20)).await;
+    let delivered: BTreeSet<String> = channel
+        .endpoint
+        .deliveries()
+        .await
+        .into_iter()
+        .map(|d| d.webhook_id)
+        .collect();
+    let (mut cancelled, mut sent) = (0, 0);
+    for ((id, status, body), post) in cancels.iter().zip(&posts) {
+        let now = get_post(&editor, id).await;
+        let webhook = str_of(post, "webhook_id");
+        match status {
+            200 => {
+                cancelled += 1;
+                assert_eq!(body["status"], "cancelled", "{body}");
+                assert_eq!(now["status"], "cancelled", "{now}");
+                assert!(
+                    !delivered.contains(webhook),
+                    "cancelled yet delivered: {id}"
+                );
+            }
+            409 => {
+                sent += 1;
+                assert!(
+                    body["detail"]
+                        .as_str()
+                        .is_some_and(|d| d.contains("publishing") || d.contains("published")),
+                    "409 names the current status: {body}"
+                );
+                assert!(
+                    delivered.contains(webhook),
+                    "cancel refused yet not delivered: {id}"
+                );
+                assert_eq!(now["status"], "published", "{now}");
+            }
+            other => panic!("cancel of {id} answered {other}: {body}"),
+        }
+    }
+    eprintln!("cancel race: {cancelled} cancelled, {sent} delivered");
+    assert_eq!(cancelled + sent, 200);
+}
+
+/// 500, 500, then 200: published after three attempts, 5 s and then 60 s apart (±10 % jitter,
+/// plus the stack's own latency), each attempt on record with its status code and latency.
+#[tokio::test]
+async fn server_errors_are_retried_on_the_schedule_until_delivered() {
+    let tenant = Tenant::new();
+    let editor = tenant.bulk("editor");
+    let channel = TestChannel::new(
+        &tenant,
+        vec![Step::status(500), Step::status(500)],
+        Step::ok(),
+    )
+    .await;
+    let post = create_post(&editor, &channel.id, Some(in_seconds(2.0))).await;
+    let id = str_of(&post, "id");
+    let post = wait_for_status(&editor, id, "published", Duration::from_secs(120)).await;
+    assert_eq!(post["attempts"], 3, "{post}");
+    let deliveries = channel.endpoint.deliveries().await;
+    assert_eq!(deliveries.len(), 3, "{deliveries:?}");
+    let gap1 = deliveries[1].received_at - deliveries[0].received_at;
+    let gap2 = deliveries[2].received_at - deliveries[1].received_at;
+    assert!(
+        (4.4..=8.0).contains(&gap1),
+        "attempt 2 about 5 s after 1: {gap1:.2} s"
+    );
+    assert!(
+        (53.9..=70.0).contains(&gap2),
+        "attempt 3 about 60 s after 2: {gap2:.2} s"
+    );
+    assert!(deliveries
+        .iter()
+        .all(|d| d.webhook_id == deliveries[0].webhook_id));
+    assert!(deliveries.iter().all(|d| !d.verified_by.is_empty()));
+
+    let attempts = editor
+        .get(&format!("/v1/posts/{id}/attempts"))
+        .await
+        .ok_json(200);
+    let items = attempts["items"].as_array().expect("items");
+    let codes: Vec<u64> = items
+        .iter()
+        .map(|a| a["status_code"].as_u64().unwrap_or(0))
+        .collect();
+    assert_eq!(codes, [500, 500, 200], "{attempts}");
+    for (i, a) in items.iter().enumerate() {
+        assert_eq!(a["n"], i + 1, "{a}");
+        assert!(a["latency_ms"].is_u64(), "{a}");
+        assert!(a["at"].is_string(), "{a}");
+    }
+    assert!(
+        items[0]["error"].is_string() && items[2]["error"].is_null(),
+        "{attempts}"
+    );
+}
+
+/// `Retry-After: 2` replaces the 5 s step.
+#[tokio::test]
+async fn retry_after_is_honoured() {
+    let tenant = Tenant::new();
+    let editor = tenant.bulk("editor");
+    let channel = TestChannel::new(
+        &tenant,
+        vec![Step::status(429).retry_after("2")],
+        Step::ok(),
+    )
+    .await;
+    let post = create_post(&editor, &channel.id, Some(in_seconds(1.0))).await;
+    wait_for_status(
+        &editor,
+        str_of(&post, "id"),
+        "published",
+        Duration::from_secs(60),
+    )
+    .await;
+    let d = channel.endpoint.deliveries().await;
+    assert_eq!(d.len(), 2, "{d:?}");
+    let gap = d[1].received_at - d[0].received_at;
+    assert!(
+        (1.9..=4.5).contains(&gap),
+        "retried after Retry-After's 2 s: {gap:.2} s"
+    );
+}
+
+/// Five retryable answers use up the attempts: the post fails after attempt 5.
+#[tokio::test]
+async fn a_post_fails_after_its_fifth_attempt() {
+    let tenant = Tenant::new();
+    let editor = tenant.bulk("editor");
+    let channel = TestChannel::new(&tenant, vec![], Step::status(503).retry_after("1")).await;
+    let post = create_post(&editor, &channel.id, Some(in_seconds(1.0))).await;
+    let post = wait_for_status(
+        &editor,
+        str_of(&post, "id"),
+        "failed",
+        Duration::from_secs(90),
+    )
+    .await;
+    assert_eq!(post["attempts"], 5, "{post}");
+    assert!(
+        post["last_error"]
+            .as_str()
+            .is_some_and(|e| e.contains("503")),
+        "{post}"
+    );
+    assert_eq!(channel.endpoint.deliveries().await.len(), 5);
+}
+
+/// 410 Gone fails the post and disables the channel at once, with `channel.disabled` and
+/// `post.failed` on the bus.
+#[tokio::test]
+async fn gone_fails_the_post_and_disables_the_channel() {
+    let tenant = Tenant::new();
+    let editor = tenant.bulk("editor");
+    let channel = TestChannel::new(&tenant, vec![], Step::status(410)).await;
+    let post = create_post(&editor, &channel.id, Some(in_seconds(1.0))).await;
+    let id = str_of(&post, "id");
+    let post = wait_for_status(&editor, id, "failed", Duration::from_secs(60)).await;
+    assert_eq!(post["attempts"], 1, "{post}");
+    let ch = tenant
+        .bulk("viewer")
+        .get(&format!("/v1/channels/{}", channel.id))
+        .await
+        .ok_json(200);
+    assert_eq!(ch["status"], "disabled", "{ch}");
+    assert_eq!(ch["disabled_reason"], "gone", "{ch}");
+    let events = poll(
+        Duration::from_secs(20),
+        control::domain_events,
+        |events: &Vec<Value>| {
+            has_event(events, "channel.disabled", &tenant.id, &channel.id)
+                && has_event(events, "post.failed", &tenant.id, id)
+        },
+    )
+    .await;
+    assert!(has_event(
+        &events,
+        "channel.disabled",
+        &tenant.id,
+        &channel.id
+    ));
+    assert!(has_event(&events, "post.failed", &tenant.id, id));
+}
+
+/// Any other 4xx is a permanent failure: one attempt, no retry.
+#[tokio::test]
+async fn a_client_error_fails_the_post_without_retrying() {
+    let tenant = Tenant::new();
+    let editor = tenant.bulk("editor");
+    let channel = TestChannel::new(&tenant, vec![], Step::status(404)).await;
+    let post = create_post(&editor, &channel.id, Some(in_seconds(1.0))).await;
+    let post = wait_for_status(
+        &editor,
+        str_of(&post, "id"),
+        "failed",
+        Duration::from_secs(60),
+    )
+    .await;
+    assert_eq!(post["attempts"], 1, "{post}");
+    tokio::time::sleep(Duration::from_secs(7)).await;
+    assert_eq!(
+        channel.endpoint.deliveries().await.len(),
+        1,
+        "never retried"
+    );
+}
+
+/// A redirect is not followed: it is a failed attempt (retried), and the target never hears of it.
+#[tokio::test]
+async fn redirects_are_failures_and_never_followed() {
+    let tenant = Tenant::new();
+    let editor = tenant.bulk("editor");
+    let elsewhere = receiver().endpoint(&format!("{}-elsewhere", tenant.id));
+    elsewhere.configure(&[], vec![], Step::ok()).await;
+    let channel = TestChannel::new(
+        &tenant,
+        vec![Step::status(302).redirect_to(&elsewhere.url())],
+        Step::ok(),
+    )
+    .await;
+    let post = create_post(&editor, &channel.id, Some(in_seconds(1.0))).await;
+    let id = str_of(&post, "id");
+    let post = wait_for_status(&editor, id, "published", Duration::from_secs(60)).await;
+    assert_eq!(post["attempts"], 2, "{post}");
+    let attempts = editor
+        .get(&format!("/v1/posts/{id}/attempts"))
+        .await
+        .ok_json(200);
+    assert_eq!(attempts["items"][0]["status_code"], 302, "{attempts}");
+    assert!(attempts["items"][0]["error"].is_string(), "{attempts}");
+    assert!(
+        elsewhere.deliveries().await.is_empty(),
+        "the redirect was followed"
+    );
+}
+
+/// During a rotation every delivery carries two signatures, and each secret verifies it on its
+/// own; the test message too.
+#[tokio::test]
+async fn during_a_rotation_both_secrets_verify_every_delivery() {
+    let tenant = Tenant::new();
+    let admin = tenant.bulk("admin");
+    let channel = TestChannel::ok(&tenant).await;
+    let rotated = admin
+        .post_json(
+            &format!("/v1/channels/{}/rotate-secret", channel.id),
+            &json!({}),
+        )
+        .await
+        .ok_json(200);
+    let new_secret = str_of(&rotated, "signing_secret").to_owned();
+    assert_ne!(new_secret, channel.secret);
+    assert!(new_secret.starts_with("whsec_"));
+    channel
+        .endpoint
+        .configure(&[channel.secret.clone(), new_secret], vec![], Step::ok())
+        .await;
+
+    let test = admin
+        .post_json(&format!("/v1/channels/{}/test", channel.id), &json!({}))
+        .await
+        .ok_json(200);
+    assert_eq!(test["delivered"], true, "{test}");
+    let post = create_post(&tenant.bulk("editor"), &channel.id, Some(in_seconds(1.0))).await;
+    wait_for_status(
+        &admin,
+        str_of(&post, "id"),
+        "published",
+        Duration::from_secs(60),
+    )
+    .await;
+    let deliveries = channel.endpoint.deliveries().await;
+    assert_eq!(deliveries.len(), 2, "{deliveries:?}");
+    for d in &deliveries {
+        assert_eq!(d.signatures.len(), 2, "two signatures: {d:?}");
+        assert_eq!(d.verified_by, [0, 1], "both secrets verify: {d:?}");
+    }
+    assert_eq!(deliveries[0].body["type"], "channel.test");
+    assert_eq!(deliveries[1].body["type"], "post.publish");
+    assert_eq!(deliveries[1].body["data"]["id"], post["id"]);
+}
+
+/// Posts due at random seconds over the next three minutes, with the stack ticking every 60 s:
+/// each arrives within 5 s of `scheduled_at` (p99), not merely within its minute.
+#[tokio::test]
+async fn posts_arrive_within_five_seconds_of_their_time() {
+    let _gate = exclusive_delivery().await;
+    let tenant = Tenant::new();
+    let editor = tenant.bulk("editor");
+    let channel = TestChannel::ok(&tenant).await;
+    let mut offsets: Vec<f64> = (0..40).map(|i| 5.0 + (i as f64) * 4.37 % 175.0).collect();
+    offsets.extend((0..20).map(|_| 5.0 + rand_fraction() * 175.0));
+    let mut posts = Vec::new();
+    for offset in &offsets {
+        posts.push(create_post(&editor, &channel.id, Some(in_seconds(*offset))).await);
+    }
+    let deliveries = channel
+        .endpoint
+        .wait_for(posts.len(), Duration::from_secs(260))
+        .await;
+    let due: BTreeMap<String, chrono::DateTime<chrono::Utc>> = posts
+        .iter()
+        .map(|p| {
+            (
+                str_of(p, "webhook_id").to_owned(),
+                parse_time(&p["scheduled_at"]),
+            )
+        })
+        .collect();
+    let lateness: Vec<f64> = deliveries
+        .iter()
+        .map(|d| d.received_at - due[&d.webhook_id].timestamp_millis() as f64 / 1000.0)
+        .collect();
+    let (p50, p99) = (percentile(&lateness, 50.0), percentile(&lateness, 99.0));
+    eprintln!(
+        "lateness over {} posts: p50 {p50:.3} s, p99 {p99:.3} s",
+        lateness.len()
+    );
+    assert!(p99 <= 5.0, "p99 lateness {p99:.3} s: {lateness:?}");
+    assert!(
+        lateness.iter().all(|l| *l >= -0.5),
+        "nothing is sent early: {lateness:?}"
+    );
+}
+
+fn rand_fraction() -> f64 {
+    (ulid::Ulid::new().random() % 1_000_000) as f64 / 1_000_000.0
+}
+
+/// A post found more than an hour after `scheduled_at` is failed as `missed`, never sent late.
+#[tokio::test]
+async fn a_post_more_than_an_hour_late_is_missed_never_sent() {
+    let tenant = Tenant::new();
+    let editor = tenant.bulk("editor");
+    let channel = TestChannel::ok(&tenant).await;
+    let post = create_post(&editor, &channel.id, Some(in_seconds(600.0))).await;
+    let id = str_of(&post, "id");
+    // As if the stack had been down for two hours: the post's time is long past.
+    let late = rfc3339(in_seconds(-7200.0));
+    let tenant_id = TenantId::parse(&tenant.id).expect("tenant id");
+    let post_id = PostId::parse(id).expect("post id");
+    dynamo::set_strings(
+        Key::Post {
+            tenant: &tenant_id,
+            id: post_id,
+        },
+        &[
+            ("scheduled_at", &late),
+            ("next_attempt_at", &late),
+            ("due_at", &late),
+        ],
+    )
+    .await;
+    control::tick_at(&rfc3339(chrono::Utc::now())).await;
+    let post = wait_for_status(&editor, id, "failed", Duration::from_secs(30)).await;
+    assert_eq!(post["last_error"], "missed", "{post}");
+    assert_eq!(post["attempts"], 0, "{post}");
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert!(
+        channel.endpoint.deliveries().await.is_empty(),
+        "a missed post is never sent"
+    );
+}
+
+/// A channel that has failed for longer than the limit (5 days) is disabled by its next
+/// failure; a success first clears `failing_since`.
+#[tokio::test]
+async fn a_channel_failing_for_five_days_is_disabled_and_a_success_resets_it() {
+    let tenant = Tenant::new();
+    let editor = tenant.bulk("editor");
+    let viewer = tenant.bulk("viewer");
+    let tenant_id = TenantId::parse(&tenant.id).expect("tenant id");
+
+    let healing = TestChannel::ok(&tenant).await;
+    let key = Key::Channel {
+        tenant: &tenant_id,
+        id: shared::domain::ChannelId::parse(&healing.id).expect("channel id"),
+    };
+    dynamo::set_strings(key, &[("failing_since", &rfc3339(in_seconds(-86_400.0)))]).await;
+    let post = create_post(&editor, &healing.id, Some(in_seconds(1.0))).await;
+    wait_for_status(
+        &editor,
+        str_of(&post, "id"),
+        "published",
+        Duration::from_secs(60),
+    )
+    .await;
+    let ch = viewer
+        .get(&format!("/v1/channels/{}", healing.id))
+        .await
+        .ok_json(200);
+    assert!(
+        ch["failing_since"].is_null(),
+        "a 2xx resets failing_since: {ch}"
+    );
+
+    let failing = TestChannel::new(&tenant, vec![], Step::status(500)).await;
+    let key = Key::Channel {
+        tenant: &tenant_id,
+        id: shared::domain::ChannelId::parse(&failing.id).expect("channel id"),
+    };
+    dynamo::set_strings(
+        key,
+        &[("failing_since", &rfc3339(in_seconds(-6.0 * 86_400.0)))],
+    )
+    .await;
+    create_post(&editor, &failing.id, Some(in_seconds(1.0))).await;
+    let ch = poll(
+        Duration::from_secs(60),
+        || async {
+            viewer
+                .get(&format!("/v1/channels/{}", failing.id))
+                .await
+                .ok_json(200)
+        },
+        |c: &Value| c["status"] == "disabled",
+    )
+    .await;
+    assert_eq!(ch["disabled_reason"], "failing", "{ch}");
+    let events = poll(
+        Duration::from_secs(20),
+        control::domain_events,
+        |e: &Vec<Value>| has_event(e, "channel.disabled", &tenant.id, &failing.id),
+    )
+    .await;
+    assert!(has_event(
+        &events,
+        "channel.disabled",
+        &tenant.id,
+        &failing.id
+    ));
+}
+
+/// A disabled channel receives nothing: its due posts fail with `channel disabled`. Re-enabling
+/// it (PATCH `status: active`) clears the reason.
+#[tokio::test]
+async fn a_disabled_channel_receives_nothing_until_re_enabled() {
+    let tenant = Tenant::new();
+    let editor = tenant.bulk("editor");
+    let admin = tenant.bulk("admin");
+    let channel = TestChannel::new(&tenant, vec![Step::status(410)], Step::ok()).await;
+    let post = create_post(&editor, &channel.id, Some(in_seconds(25.0))).await;
+    // The test message meets the 410 and disables the channel before the post is due.
+    let test = admin
+        .post_json(&format!("/v1/channels/{}/test", channel.id), &json!({}))
+        .await
+        .ok_json(200);
+    assert_eq!(test["delivered"], false, "{test}");
+    assert_eq!(test["status_code"], 410, "{test}");
+    let post = wait_for_status(
+        &editor,
+        str_of(&post, "id"),
+        "failed",
+        Duration::from_secs(60),
+    )
+    .await;
+    assert_eq!(post["last_error"], "channel disabled", "{post}");
+    assert_eq!(
+        channel.endpoint.deliveries().await.len(),
+        1,
+        "only the test message"
+    );
+    let refused = editor
+        .post_json(
+            "/v1/posts",
+            &json!({"channel_id": channel.id, "content": "x"}),
+        )
+        .await;
+    refused.validation_failed(&["channel_id"]);
+
+    let enabled = admin
+        .send(
+            reqwest::Method::PATCH,
+            admin.url(&format!("/v1/channels/{}", channel.id)),
+            Some((br#"{"status":"active"}"#.to_vec(), "application/json")),
+            &[],
+        )
+        .await
+        .ok_json(200);
+    assert_eq!(enabled["status"], "active", "{enabled}");
+    assert!(enabled["disabled_reason"].is_null() && enabled["failing_since"].is_null());
+}
+
+/// Deleting a channel fails its scheduled posts at once, with `channel deleted`.
+#[tokio::test]
+async fn deleting_a_channel_fails_its_scheduled_posts() {
+    let tenant = Tenant::new();
+    let editor = tenant.bulk("editor");
+    let channel = TestChannel::ok(&tenant).await;
+    let scheduled = create_post(&editor, &channel.id, Some(in_seconds(3600.0))).await;
+    let draft = create_post(&editor, &channel.id, None).await;
+    tenant
+        .bulk("admin")
+        .delete(&format!("/v1/channels/{}", channel.id))
+        .await
+        .expect_status(204);
+    let post = get_post(&editor, str_of(&scheduled, "id")).await;
+    assert_eq!(post["status"], "failed", "{post}");
+    assert_eq!(post["last_error"], "channel deleted", "{post}");
+    assert_eq!(
+        get_post(&editor, str_of(&draft, "id")).await["status"],
+        "draft"
+    );
+}
+
+/// `POST …/retry` sends a failed post again with the same `webhook-id`.
+#[tokio::test]
+async fn a_manual_retry_resends_with_the_same_webhook_id() {
+    let tenant = Tenant::new();
+    let editor = tenant.bulk("editor");
+    let channel = TestChannel::new(&tenant, vec![Step::status(400)], Step::ok()).await;
+    let post = create_post(&editor, &channel.id, Some(in_seconds(1.0))).await;
+    let id = str_of(&post, "id");
+    wait_for_status(&editor, id, "failed", Duration::from_secs(60)).await;
+    let retried = editor
+        .post_json(&format!("/v1/posts/{id}/retry"), &json!({}))
+        .await
+        .ok_json(200);
+    assert_eq!(retried["webhook_id"], post["webhook_id"], "{retried}");
+    let post = wait_for_status(&editor, id, "published", Duration::from_secs(60)).await;
+    assert_eq!(post["attempts"], 2, "{post}");
+    let d = channel.endpoint.deliveries().await;
+    assert_eq!(d.len(), 2);
+    assert_eq!(d[0].webhook_id, d[1].webhook_id);
+    let events = poll(
+        Duration::from_secs(20),
+        control::domain_events,
+        |e: &Vec<Value>| has_event(e, "post.published", &tenant.id, id),
+    )
+    .await;
+    assert!(has_event(&events, "post.published", &tenant.id, id));
+}
+
+/// `event.created` reaches the bus for a new event, from the stream consumer.
+#[tokio::test]
+async fn a_new_event_is_announced_on_the_bus() {
+    let tenant = Tenant::new();
+    let event = ofauto_tests::fixtures::create_event(
+        &tenant.bulk("editor"),
+        &json!({"type": "user.signup", "properties": {"plan": "pro"}}),
+    )
+    .await;
+    let id = str_of(&event, "id");
+    let events = poll(
+        Duration::from_secs(30),
+        control::domain_events,
+        |e: &Vec<Value>| has_event(e, "event.created", &tenant.id, id),
+    )
+    .await;
+    let found = events
+        .iter()
+        .find(|e| e["detail-type"] == "event.created" && e["detail"]["id"] == id)
+        .unwrap_or_else(|| panic!("event.created for {id}"));
+    assert_eq!(found["source"], "ofauto");
+    assert_eq!(found["detail"]["tenant_id"], tenant.id.as_str());
+    assert_eq!(found["detail"]["type"], "user.signup");
+}
+
+/// Whether the bus carried `detail_type` for the resource `id` of `tenant`.
+fn has_event(events: &[Value], detail_type: &str, tenant: &str, id: &str) -> bool {
+    events.iter().any(|e| {
+        e["detail-type"] == detail_type
+            && e["detail"]["tenant_id"] == tenant
+            && e["detail"]["id"] == id
+    })
+}
