@@ -20,7 +20,7 @@ RECEIVER_REQUIREMENTS := scripts/requirements-receiver.txt
 # receiver never takes the port `make dev` serves on.
 RECEIVER_PORT = $(if $(filter command line,$(origin PORT)),$(PORT),9000)
 
-.PHONY: help deps build dev token receiver test lint unit integration fuzz terraform-check deny audit package openapi load bench clean
+.PHONY: help deps build dev token receiver test lint unit integration fuzz terraform-check deny audit package openapi load bench bench-delivery clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -67,8 +67,12 @@ lint: ## rustfmt and clippy, warnings are errors
 unit: ## Unit tests beside the code
 	$(CARGO) nextest run --workspace --exclude ofauto-tests --no-fail-fast
 
+# The delivery tests spend most of their time waiting for instants to come: more threads than
+# cores keep the suite short; the ones that load the stack or measure timing take turns.
+E2E_THREADS ?= 8
+
 integration: deps build ## Black-box tests over HTTP against a local stack they start on free ports
-	$(CARGO) test -p ofauto-tests --no-fail-fast
+	$(CARGO) test -p ofauto-tests --no-fail-fast -- --test-threads $(E2E_THREADS)
 
 fuzz: deps build ## schemathesis on a local stack (free port): every operation, seeded, about a minute
 	bash scripts/schemathesis.sh
@@ -94,6 +98,9 @@ load: ## Goose load test against a running `make dev` (loopback only; bounded: 8
 bench: deps ## Latency, cold-start and memory medians on a local stack of release binaries
 	$(CARGO) build --release --workspace --bins
 	$(PYTHON) scripts/bench.py --bin-dir target/release
+
+bench-delivery: deps build ## Deliveries/s of one deliverer invocation and of the stack, and lateness p50/p99 (debug build; OFAUTO_BIN_DIR=target/release for release)
+	$(CARGO) run --quiet -p ofauto-tests --example bench_delivery -- --posts $(or $(POSTS),500)
 
 openapi: ## Regenerate openapi.json from the Rust types (a unit test fails when it is stale)
 	$(CARGO) run --quiet -p shared --example openapi > openapi.json

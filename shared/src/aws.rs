@@ -13,13 +13,25 @@ use aws_config::{BehaviorVersion, SdkConfig};
 use crate::config::ConfigError;
 use crate::cursor::CursorSigner;
 
+/// For the HTTP routes: a client waits on a slow dependency for at most 4 s, then gets a 503.
 pub async fn sdk_config() -> SdkConfig {
+    with_timeouts(Duration::from_secs(2), Duration::from_secs(4)).await
+}
+
+/// For the functions no client waits on (the dispatcher, the deliverer, the stream consumers):
+/// giving up on a call after 4 s would only turn a slow moment of SQS or EventBridge into a
+/// lease to wait out or a batch to redeliver. Their own timeouts (tens of seconds) bound these.
+pub async fn background_sdk_config() -> SdkConfig {
+    with_timeouts(Duration::from_secs(10), Duration::from_secs(20)).await
+}
+
+async fn with_timeouts(attempt: Duration, operation: Duration) -> SdkConfig {
     aws_config::defaults(BehaviorVersion::latest())
         .timeout_config(
             TimeoutConfig::builder()
                 .connect_timeout(Duration::from_secs(1))
-                .operation_attempt_timeout(Duration::from_secs(2))
-                .operation_timeout(Duration::from_secs(4))
+                .operation_attempt_timeout(attempt)
+                .operation_timeout(operation)
                 .build(),
         )
         .retry_config(RetryConfig::standard().with_max_attempts(3))

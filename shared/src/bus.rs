@@ -4,15 +4,17 @@
 //! `{tenant_id, ...the resource as the API shows it}`. Events go out through `PutEvents` in
 //! calls of at most [`MAX_ENTRIES_PER_CALL`] entries that also stay under the request size
 //! limit. PutEvents can accept a call and still refuse some of its entries (`FailedEntryCount`):
-//! those are tried once more, and whatever still fails is logged one line per event and counted
-//! (`domain_events_failed`), never dropped silently.
+//! those are tried once more (a call that fails as a whole has had the SDK's retries), and
+//! whatever still fails is logged one line per event and counted (`domain_events_failed`),
+//! never dropped silently.
 
-mod stream;
+mod created;
 
-pub use stream::event_created;
+pub use created::event_created;
 
 use aws_config::SdkConfig;
 use aws_sdk_eventbridge::types::PutEventsRequestEntry;
+use futures::stream::{self, StreamExt};
 use serde_json::{Map, Value};
 
 use crate::domain::TenantId;
@@ -28,6 +30,9 @@ pub const MAX_ENTRIES_PER_CALL: usize = 10;
 /// PutEvents refuses a request whose entries add up to more than 256 KiB. Ten posts with full
 /// content and media lists can pass that, so calls are cut by size as well as by count.
 pub const MAX_REQUEST_BYTES: usize = 256 * 1024;
+
+/// PutEvents calls in flight at once, for a stream batch's hundred events.
+const CALL_CONCURRENCY: usize = 4;
 
 /// How long the refused entries wait before their one retry.
 const RETRY_PAUSE: std::time::Duration = std::time::Duration::from_millis(100);
@@ -137,79 +142,109 @@ impl DomainEvents {
         }
     }
 
-    /// Publishes every event, and says which ones did not reach the bus. Each call's refused
-    /// entries, and the entries of a call that failed as a whole, are tried once more.
+    /// Publishes every event, and says which ones did not reach the bus. Entries PutEvents
+    /// refused (`FailedEntryCount`) are tried once more; a call that failed as a whole has had
+    /// the SDK's retries already, and is not tried again.
     pub async fn publish_all(&self, events: &[DomainEvent]) -> Published {
         if events.is_empty() {
             return Published::default();
         }
         let all: Vec<usize> = (0..events.len()).collect();
-        let (refused, _) = self.put(events, &all).await;
-        if refused.is_empty() {
-            return Published::default();
+        let (mut failed, refused): (Vec<Failure>, Vec<Failure>) = self
+            .put(events, &all)
+            .await
+            .into_iter()
+            .partition(|f| !f.refused);
+        if !refused.is_empty() {
+            // Refusals are mostly throttling: a moment's pause gives the retry its chance.
+            tokio::time::sleep(RETRY_PAUSE).await;
+            let again: Vec<usize> = refused.iter().map(|f| f.index).collect();
+            failed.extend(self.put(events, &again).await);
         }
-        // Refusals are mostly throttling: a moment's pause gives the retry its chance.
-        tokio::time::sleep(RETRY_PAUSE).await;
-        let (failed, errors) = self.put(events, &refused).await;
-        for (&index, error) in failed.iter().zip(&errors) {
-            let event = &events[index];
+        for failure in &failed {
+            let event = &events[failure.index];
             tracing::error!(
                 detail_type = event.detail_type(),
                 tenant = event.tenant_id(),
-                error = %error,
+                error = %failure.error,
                 "a domain event did not reach the bus"
             );
         }
         telemetry::count("domain_events_failed", failed.len());
+        let mut failed: Vec<usize> = failed.into_iter().map(|f| f.index).collect();
+        failed.sort_unstable();
         Published { failed }
     }
 
-    /// One pass over `which`: the indexes that failed, each with why.
-    async fn put(&self, events: &[DomainEvent], which: &[usize]) -> (Vec<usize>, Vec<String>) {
-        let mut failed = Vec::new();
-        let mut errors = Vec::new();
-        for call in calls(events, which) {
-            if call.len() == 1 && events[call[0]].size() > MAX_REQUEST_BYTES {
-                failed.push(call[0]);
-                errors.push("the event is larger than PutEvents accepts".to_owned());
-                continue;
-            }
-            let entries = call.iter().map(|&i| events[i].entry(&self.bus)).collect();
-            match self
-                .client
-                .put_events()
-                .set_entries(Some(entries))
-                .send()
-                .await
-            {
-                Ok(output) if output.failed_entry_count() == 0 => {}
-                Ok(output) => {
-                    // Result entries are in request order; a refused one carries an error code.
-                    for (position, &index) in call.iter().enumerate() {
-                        let result = output.entries().get(position);
-                        if let Some(code) = result.and_then(|r| r.error_code()).or_else(|| {
-                            // A short answer: whatever it does not mention is not confirmed.
-                            result.is_none().then_some("missing from the answer")
-                        }) {
-                            failed.push(index);
-                            errors.push(format!(
-                                "{code}: {}",
-                                result.and_then(|r| r.error_message()).unwrap_or_default()
-                            ));
-                        }
-                    }
-                }
-                Err(error) => {
-                    let error = crate::aws::display_sdk_error(&error);
-                    for &index in &call {
-                        failed.push(index);
-                        errors.push(error.clone());
-                    }
-                }
+    /// One pass over `which`, a few calls at a time: the entries that did not get through.
+    async fn put(&self, events: &[DomainEvent], which: &[usize]) -> Vec<Failure> {
+        stream::iter(calls(events, which))
+            .map(|call| self.put_call(events, call))
+            .buffer_unordered(CALL_CONCURRENCY)
+            .flat_map(stream::iter)
+            .collect()
+            .await
+    }
+
+    async fn put_call(&self, events: &[DomainEvent], call: Vec<usize>) -> Vec<Failure> {
+        if call.len() == 1 && events[call[0]].size() > MAX_REQUEST_BYTES {
+            return vec![Failure {
+                index: call[0],
+                error: "the event is larger than PutEvents accepts".into(),
+                refused: false,
+            }];
+        }
+        let entries = call.iter().map(|&i| events[i].entry(&self.bus)).collect();
+        let output = self
+            .client
+            .put_events()
+            .set_entries(Some(entries))
+            .send()
+            .await;
+        match output {
+            Ok(output) if output.failed_entry_count() == 0 => Vec::new(),
+            // Result entries are in request order; a refused one carries an error code, and
+            // one the answer does not mention is not confirmed.
+            Ok(output) => call
+                .iter()
+                .enumerate()
+                .filter_map(|(position, &index)| {
+                    let result = output.entries().get(position);
+                    let code = match result {
+                        None => "missing from the answer",
+                        Some(result) => result.error_code()?,
+                    };
+                    Some(Failure {
+                        index,
+                        error: format!(
+                            "{code}: {}",
+                            result.and_then(|r| r.error_message()).unwrap_or_default()
+                        ),
+                        refused: true,
+                    })
+                })
+                .collect(),
+            Err(error) => {
+                let error = crate::aws::display_sdk_error(&error);
+                call.into_iter()
+                    .map(|index| Failure {
+                        index,
+                        error: error.clone(),
+                        refused: false,
+                    })
+                    .collect()
             }
         }
-        (failed, errors)
     }
+}
+
+/// An event that did not get through one pass.
+#[derive(Debug)]
+struct Failure {
+    index: usize,
+    error: String,
+    /// Refused by PutEvents on its own (worth one more try), rather than lost with its call.
+    refused: bool,
 }
 
 /// Cuts `which` into PutEvents calls: at most [`MAX_ENTRIES_PER_CALL`] entries, and at most

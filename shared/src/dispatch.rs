@@ -1,33 +1,43 @@
 //! The dispatcher's tick: find what is due on the sharded due index, claim it, and hand it to the
 //! delivery queue delayed until its instant (DESIGN.md, "The schedule", steps 2 to 4).
 //!
-//! Every shard is queried at once and the entries are claimed and enqueued with bounded
-//! concurrency, so one tick handles thousands of items well inside its minute. A failure is
+//! Every shard is queried at once; entries are claimed with bounded concurrency and enqueued ten
+//! to a `SendMessageBatch` call as soon as they are claimed, so one tick handles thousands of
+//! items well inside its minute, and stops starting claims before its invocation would time
+//! out (the rest stays due for the next tick). A failure is
 //! contained to what it touches: a shard whose query fails is retried by the next tick, and an
 //! item claimed but not enqueued stays leased until its lease runs out, when the next tick finds
 //! it again (its `due_at` is the lease's end). The tick as a whole fails only when it could do
 //! nothing at all, so that the schedule's DLQ and alarm see a dispatcher that is truly down.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::TimeDelta;
+use futures::future;
 use futures::stream::{self, StreamExt};
 
 use crate::bus::{detail_type, DomainEvent, DomainEvents};
 use crate::delivery::metrics::Metrics;
-use crate::delivery_queue::{DeliveryMessage, DeliveryQueue};
+use crate::delivery_queue::DeliveryMessage;
 use crate::domain::{Post, TenantId, Timestamp};
 use crate::keys;
 use crate::repo::{DueEntry, Finish, PostsRepository, StorageError, MISSED_AFTER};
 use crate::schedule::{delay_until, LOOKAHEAD};
 
+mod enqueue;
+
+use enqueue::{BatchQueue, MAX_BATCH};
+
 /// The `last_error` of a post found more than [`MISSED_AFTER`] after its `scheduled_at`: it is
 /// failed, never sent late (API.md, "Late posts").
 pub const MISSED: &str = "missed";
 
-/// Items claimed and enqueued at once. Each is two short calls (UpdateItem, SendMessage), so a
-/// thousand due items take a few seconds, while DynamoDB and SQS see a steady rate.
-const CONCURRENCY: usize = 32;
+/// Claims in flight at once: a thousand due items take a few seconds, while DynamoDB sees a
+/// steady rate rather than a burst.
+const CLAIM_CONCURRENCY: usize = 16;
+
+/// `SendMessageBatch` calls in flight at once (ten messages each).
+const SEND_CONCURRENCY: usize = 2;
 
 /// Whether a post scheduled at `scheduled_at` is missed at `now`.
 pub fn is_missed(scheduled_at: Timestamp, now: Timestamp) -> bool {
@@ -58,6 +68,8 @@ pub struct TickSummary {
     pub claim_errors: usize,
     /// Claimed but not enqueued: leased until the lease runs out.
     pub send_errors: usize,
+    /// Not tried: the tick ran out of time. Still due, for the next tick.
+    pub deferred: usize,
     /// How long the oldest entry found had been due (0 when none was overdue yet); `None`
     /// when nothing was found.
     pub lag_ms: Option<u64>,
@@ -68,7 +80,8 @@ impl TickSummary {
     /// handled. An empty index is not a failure.
     pub fn did_nothing(&self) -> bool {
         let shards_down = self.shards > 0 && self.shards_failed == self.shards;
-        let stuck = self.found > 0 && self.enqueued + self.lost + self.missed == 0;
+        let handled = self.enqueued + self.lost + self.missed;
+        let stuck = self.found > 0 && handled == 0;
         shards_down || stuck
     }
 
@@ -92,6 +105,7 @@ impl TickSummary {
             missed = self.missed,
             claim_errors = self.claim_errors,
             send_errors = self.send_errors,
+            deferred = self.deferred,
             lag_ms = self.lag_ms,
             "tick"
         );
@@ -102,6 +116,7 @@ impl TickSummary {
             .count("shard_failures", self.shards_failed)
             .count("claim_failures", self.claim_errors)
             .count("send_failures", self.send_errors)
+            .count("items_deferred", self.deferred)
             .millis("lag", self.lag_ms.map(|ms| ms as f64))
             .emit();
     }
@@ -124,29 +139,42 @@ enum Outcome {
 
 pub struct Dispatcher {
     posts: PostsRepository,
-    queue: DeliveryQueue,
+    queue: BatchQueue,
     events: DomainEvents,
     /// How long a claim holds an item (`Config::delivery_lease`).
     lease: Duration,
 }
 
+/// A claimed item waiting for its place in a `SendMessageBatch` call.
+#[derive(Debug)]
+struct Ready {
+    message: DeliveryMessage,
+    next_attempt_at: Timestamp,
+}
+
 impl Dispatcher {
+    /// `queue_url` is `DELIVERY_QUEUE_URL` (`Config::require_delivery_queue_url`).
     pub fn new(
         posts: PostsRepository,
-        queue: DeliveryQueue,
+        sqs: aws_sdk_sqs::Client,
+        queue_url: &str,
         events: DomainEvents,
         lease: Duration,
     ) -> Self {
         Self {
             posts,
-            queue,
+            queue: BatchQueue::new(sqs, queue_url),
             events,
             lease,
         }
     }
 
-    /// One tick at `now`, the scheduled event's time.
-    pub async fn tick(&self, now: Timestamp) -> Result<TickSummary, TickFailed> {
+    /// One tick at `now`, the scheduled event's time. No claim starts after `budget` (the
+    /// invocation's time left, less what the claims in flight, the last sends and the events
+    /// need): what is left stays due for the next tick, instead of the invocation timing out
+    /// with its work half recorded and then being retried whole.
+    pub async fn tick(&self, now: Timestamp, budget: Duration) -> Result<TickSummary, TickFailed> {
+        let stop_claiming = Instant::now() + budget;
         let until = now.plus(TimeDelta::from_std(LOOKAHEAD).unwrap_or(TimeDelta::MAX));
         let shards: Vec<String> = keys::due_shards().collect();
         let mut summary = TickSummary {
@@ -157,7 +185,7 @@ impl Dispatcher {
             .iter()
             .map(|shard| async move { (shard, self.posts.due(shard, until).await) });
         let mut due = Vec::new();
-        for (shard, result) in futures::future::join_all(queries).await {
+        for (shard, result) in future::join_all(queries).await {
             match result {
                 Ok(entries) => due.extend(entries),
                 Err(error) => {
@@ -169,11 +197,19 @@ impl Dispatcher {
         summary.found = due.len();
         summary.lag_ms = lag_ms(due.iter().filter_map(DueEntry::due_at), now);
 
+        // Claims run side by side; whatever is claimed goes out in batches as soon as it is
+        // ready, so the first posts are on the queue while the last are still being claimed.
         let outcomes: Vec<Outcome> = stream::iter(due)
-            .map(|entry| self.dispatch(entry, now))
-            .buffer_unordered(CONCURRENCY)
+            .take_while(|_| future::ready(Instant::now() < stop_claiming))
+            .map(|entry| self.claim(entry, now))
+            .buffer_unordered(CLAIM_CONCURRENCY)
+            .ready_chunks(MAX_BATCH)
+            .map(|claims| self.enqueue(claims, now))
+            .buffer_unordered(SEND_CONCURRENCY)
+            .flat_map(stream::iter)
             .collect()
             .await;
+        summary.deferred = summary.found - outcomes.len();
         let mut events = Vec::new();
         for outcome in outcomes {
             summary.record(&outcome);
@@ -193,20 +229,21 @@ impl Dispatcher {
         }
     }
 
-    async fn dispatch(&self, entry: DueEntry, now: Timestamp) -> Outcome {
+    /// Claims one entry: ready to enqueue, or already done with (lost, missed, failed).
+    async fn claim(&self, entry: DueEntry, now: Timestamp) -> Result<Ready, Outcome> {
         // `due_at` is never before `scheduled_at`, so an entry this old is missed whatever the
         // post says: fail it without claiming it first.
         if entry.is_missed(now) {
-            return match self.posts.mark_missed(&entry, now).await {
+            return Err(match self.posts.mark_missed(&entry, now).await {
                 Ok(Some((tenant, post))) => Outcome::Missed(failed_event(&tenant, &post)),
                 Ok(None) => Outcome::Lost,
                 Err(error) => claim_error(&error),
-            };
+            });
         }
         let claimed = match self.posts.claim(&entry, now, self.lease).await {
             Ok(Some(claimed)) => claimed,
-            Ok(None) => return Outcome::Lost,
-            Err(error) => return claim_error(&error),
+            Ok(None) => return Err(Outcome::Lost),
+            Err(error) => return Err(claim_error(&error)),
         };
         let (tenant, id) = (&claimed.tenant, claimed.post.id);
         if claimed
@@ -217,25 +254,53 @@ impl Dispatcher {
             let failed = Finish::Failed {
                 error: MISSED.into(),
             };
-            return match self
-                .posts
-                .finish(tenant, id, &claimed.claim, failed, None, now)
-                .await
-            {
-                Ok(Some(post)) => Outcome::Missed(failed_event(tenant, &post)),
-                Ok(None) => Outcome::Lost,
-                Err(error) => claim_error(&error),
-            };
+            return Err(
+                match self
+                    .posts
+                    .finish(tenant, id, &claimed.claim, failed, None, now)
+                    .await
+                {
+                    Ok(Some(post)) => Outcome::Missed(failed_event(tenant, &post)),
+                    Ok(None) => Outcome::Lost,
+                    Err(error) => claim_error(&error),
+                },
+            );
         }
-        let message = DeliveryMessage::post(tenant, id, &claimed.claim);
-        let delay = delay_until(claimed.next_attempt_at, delay_base(now, Timestamp::now()));
-        match self.queue.send(&message, delay).await {
-            Ok(()) => Outcome::Enqueued,
-            Err(error) => {
-                tracing::error!(tenant = %tenant.as_str(), post = %id, %error, "claimed but not enqueued; retried when the lease ends");
-                Outcome::SendError
+        Ok(Ready {
+            message: DeliveryMessage::post(tenant, id, &claimed.claim),
+            next_attempt_at: claimed.next_attempt_at,
+        })
+    }
+
+    /// Sends the claimed ones of `claims` in one call, each delayed until its attempt is due
+    /// (measured when the call is made). One not sent stays leased until its lease runs out.
+    async fn enqueue(&self, claims: Vec<Result<Ready, Outcome>>, now: Timestamp) -> Vec<Outcome> {
+        let mut ready = Vec::new();
+        let mut outcomes = Vec::new();
+        for claim in claims {
+            match claim {
+                Ok(claimed) => ready.push(claimed),
+                Err(outcome) => outcomes.push(outcome),
             }
         }
+        if ready.is_empty() {
+            return outcomes;
+        }
+        let base = delay_base(now, Timestamp::now());
+        let batch: Vec<(DeliveryMessage, Duration)> = ready
+            .iter()
+            .map(|r| (r.message.clone(), delay_until(r.next_attempt_at, base)))
+            .collect();
+        for (ready, result) in ready.iter().zip(self.queue.send(&batch).await) {
+            outcomes.push(match result {
+                Ok(()) => Outcome::Enqueued,
+                Err(error) => {
+                    tracing::error!(tenant = %ready.message.tenant, post = %ready.message.id, %error, "claimed but not enqueued; retried when the lease ends");
+                    Outcome::SendError
+                }
+            });
+        }
+        outcomes
     }
 }
 

@@ -267,7 +267,7 @@ impl Key<'_> {
     }
 
     /// The key alone, as `GetItem`, `UpdateItem` and `DeleteItem` take it.
-    pub fn to_item(&self) -> Item {
+    pub fn to_item(self) -> Item {
         let mut item = Item::with_capacity(2);
         self.write_to(&mut item);
         item

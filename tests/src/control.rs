@@ -80,27 +80,24 @@ pub async fn kill(function: &str) -> usize {
         .unwrap_or_else(|| panic!("POST {url}: unexpected answer {text}")) as usize
 }
 
-/// Only one reader of the domain events queue at a time: reading hides messages for a moment.
-static DOMAIN_EVENTS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-/// How long a read hides what it received; it makes them visible again as soon as it is done.
-const PEEK_VISIBILITY_S: i64 = 30;
+/// Every domain event this test binary has drained from the queue so far. The binary is the
+/// queue's only reader, so draining (receive, then delete) and keeping what was read costs one
+/// pass over the new messages only, however many events the whole suite has produced.
+static DOMAIN_EVENTS: tokio::sync::Mutex<Vec<Value>> = tokio::sync::Mutex::const_new(Vec::new());
 
-/// Every event on the domain-events queue (the SQS target of the custom bus's `ofauto` rule),
-/// as EventBridge delivered it (`detail-type`, `source`, `detail`, ...), in the order the queue
-/// holds them. Nothing is deleted: every message is received (hidden) once and then made visible
-/// again, since moto answers a zero-visibility receive with the same first ten every time.
+/// Every event that reached the domain-events queue (the SQS target of the custom bus's `ofauto`
+/// rule) since the stack started, as EventBridge delivered it (`detail-type`, `source`,
+/// `detail`, ...), oldest reads first.
 pub async fn domain_events() -> Vec<Value> {
-    let _one_reader = DOMAIN_EVENTS.lock().await;
+    let mut seen = DOMAIN_EVENTS.lock().await;
     let queue = stack().endpoints.domain_events_queue.clone();
-    let mut events = Vec::new();
-    let mut handles = Vec::new();
     loop {
         let answer = sqs(
             "ReceiveMessage",
             json!({
                 "QueueUrl": queue,
                 "MaxNumberOfMessages": 10,
-                "VisibilityTimeout": PEEK_VISIBILITY_S,
+                "VisibilityTimeout": 60,
                 "WaitTimeSeconds": 0,
             }),
         )
@@ -109,33 +106,21 @@ pub async fn domain_events() -> Vec<Value> {
         if messages.is_empty() {
             break;
         }
-        for m in messages {
+        let mut entries = Vec::new();
+        for (i, m) in messages.iter().enumerate() {
             if let Some(handle) = m["ReceiptHandle"].as_str() {
-                handles.push(handle.to_string());
+                entries.push(json!({"Id": format!("m{i}"), "ReceiptHandle": handle}));
             }
             let body = m["Body"].as_str().unwrap_or_default();
-            events.push(serde_json::from_str(body).unwrap_or(Value::String(body.into())));
+            seen.push(serde_json::from_str(body).unwrap_or(Value::String(body.into())));
         }
-    }
-    for (chunk_no, chunk) in handles.chunks(10).enumerate() {
-        let entries: Vec<Value> = chunk
-            .iter()
-            .enumerate()
-            .map(|(i, h)| {
-                json!({
-                    "Id": format!("m{}", chunk_no * 10 + i),
-                    "ReceiptHandle": h,
-                    "VisibilityTimeout": 0
-                })
-            })
-            .collect();
         sqs(
-            "ChangeMessageVisibilityBatch",
+            "DeleteMessageBatch",
             json!({ "QueueUrl": queue, "Entries": entries }),
         )
         .await;
     }
-    events
+    seen.clone()
 }
 
 /// One SQS JSON-protocol call on the stack's moto.

@@ -14,7 +14,7 @@ use shared::{aws, wiring, ChannelSecrets, DeadLetterQueue, Deliverer, DelivererP
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     let config = wiring::start()?;
-    let sdk = aws::sdk_config().await;
+    let sdk = aws::background_sdk_config().await;
     let deliverer = Deliverer::new(DelivererParts {
         posts: PostsRepository::new(aws::dynamodb(&sdk), config.table_name.clone()),
         channels: ChannelsRepository::new(aws::dynamodb(&sdk), config.table_name.clone()),

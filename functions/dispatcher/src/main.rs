@@ -7,25 +7,23 @@ use aws_lambda_events::event::eventbridge::EventBridgeEvent;
 use lambda_runtime::{service_fn, LambdaEvent};
 use shared::bus::DomainEvents;
 use shared::repo::PostsRepository;
-use shared::{aws, wiring, DeliveryQueue, Dispatcher};
+use shared::{aws, wiring, Dispatcher};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     let config = wiring::start()?;
-    let sdk = aws::sdk_config().await;
+    let sdk = aws::background_sdk_config().await;
     let dispatcher = Dispatcher::new(
         PostsRepository::new(aws::dynamodb(&sdk), config.table_name.clone()),
-        DeliveryQueue::new(
-            aws_sdk_sqs::Client::new(&sdk),
-            config.require_delivery_queue_url()?,
-        ),
+        aws_sdk_sqs::Client::new(&sdk),
+        config.require_delivery_queue_url()?,
         DomainEvents::from_sdk(&sdk, config.require_event_bus_name()?),
         config.delivery_lease(),
     );
     let dispatcher = &dispatcher;
     lambda_runtime::run(service_fn(
         move |event: LambdaEvent<EventBridgeEvent>| async move {
-            handler::handle(event.payload, dispatcher).await
+            handler::handle(event.payload, event.context.deadline(), dispatcher).await
         },
     ))
     .await

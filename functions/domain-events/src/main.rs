@@ -10,7 +10,7 @@ use shared::{aws, wiring};
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     let config = wiring::start()?;
-    let sdk = aws::sdk_config().await;
+    let sdk = aws::background_sdk_config().await;
     let bus = DomainEvents::from_sdk(&sdk, config.require_event_bus_name()?);
     let bus = &bus;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Event>| async move {

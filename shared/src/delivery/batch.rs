@@ -2,6 +2,8 @@
 //! published together at the end, one summary line and one metrics document, and an SQS partial
 //! batch response naming only the messages that hit an outage.
 
+use std::time::Instant;
+
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
 use futures::stream::{self, StreamExt};
 use serde::Serialize;
@@ -28,6 +30,7 @@ enum Handled {
 impl Deliverer {
     /// Delivers every message of the batch and answers which ones SQS must hand back.
     pub async fn handle(&self, batch: SqsEvent) -> SqsBatchResponse {
+        let started = Instant::now();
         let results: Vec<(Option<String>, Handled)> = stream::iter(batch.records)
             .map(|message| async move {
                 let handled = self.handle_message(&message).await;
@@ -54,6 +57,7 @@ impl Deliverer {
             }
         }
         self.publish(events).await;
+        summary.elapsed_ms = started.elapsed().as_millis() as u64;
         summary.log_and_measure();
         response
     }
@@ -123,6 +127,8 @@ struct Summary {
     stale: usize,
     parked: usize,
     retried_by_sqs: usize,
+    /// The whole batch, events included.
+    elapsed_ms: u64,
     latency_ms: Vec<f64>,
     lateness_ms: Vec<f64>,
 }
@@ -158,6 +164,7 @@ impl Summary {
             stale = self.stale,
             parked = self.parked,
             retried_by_sqs = self.retried_by_sqs,
+            elapsed_ms = self.elapsed_ms,
             "delivery batch"
         );
         self.metrics().emit();

@@ -99,6 +99,8 @@ impl Deliverer {
         {
             return Ok(Delivered::stale());
         }
+        // A manual retry starts a new series of attempts; numbers go on counting across series.
+        let series_from = record.series_from;
         let post = record.post;
         let channel = match p.channels.get(&job.tenant, post.channel_id).await? {
             None => return self.fail(job, CHANNEL_DELETED, now).await,
@@ -143,7 +145,8 @@ impl Deliverer {
             error: outcome.error.clone(),
         };
         let now = Timestamp::now();
-        let plan = plan(&outcome, n, attempt.summary(), now, retry_delay);
+        let in_series = n.saturating_sub(series_from);
+        let plan = plan(&outcome, in_series, attempt.summary(), now, retry_delay);
         let mut events = Vec::new();
         let ended = self
             .record(job, &post, &attempt, plan.next, now, &mut events)

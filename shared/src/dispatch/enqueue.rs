@@ -56,7 +56,12 @@ impl BatchQueue {
             Ok(output) => {
                 let mut results = vec![Ok(()); messages.len()];
                 for failed in output.failed() {
-                    if let Some(slot) = failed.id().parse::<usize>().ok().and_then(|i| results.get_mut(i)) {
+                    if let Some(slot) = failed
+                        .id()
+                        .parse::<usize>()
+                        .ok()
+                        .and_then(|i| results.get_mut(i))
+                    {
                         *slot = Err(format!(
                             "{}: {}",
                             failed.code(),

@@ -153,7 +153,7 @@ impl MediaUrl {
         if raw.chars().count() > MAX_MEDIA_URL_CHARS {
             return Err(format!("must be at most {MAX_MEDIA_URL_CHARS} characters"));
         }
-        let has_scheme = raw.len() > 8 && raw[..8].eq_ignore_ascii_case("https://");
+        let has_scheme = raw.len() > 8 && raw.as_bytes()[..8].eq_ignore_ascii_case(b"https://");
         let rest = if has_scheme { &raw[8..] } else { "" };
         let host = rest.split(['/', '?', '#']).next().unwrap_or("");
         let clean = raw.chars().all(|c| !c.is_whitespace() && !c.is_control());
@@ -777,6 +777,9 @@ mod tests {
             "https://a b",
             "cdn.example/a.png",
             "https://:443/x",
+            // Byte 8 inside a character: once a panic (a 500), found by schemathesis.
+            "abcdef€x",
+            "https:/€/a",
             long.as_str(),
         ] {
             assert!(MediaUrl::parse(bad).is_err(), "{bad}");

@@ -159,7 +159,8 @@ async fn cancels_racing_the_dispatcher_are_all_or_nothing() {
                 (id, resp.status, resp.json())
             }
         })
-        .buffer_unordered(32)
+        // In order: each answer is checked against its own post below.
+        .buffered(32)
         .collect()
         .await;
     ticking.await.expect("the ticks ran");
@@ -291,18 +292,13 @@ async fn retry_after_is_honoured() {
 
 /// Five retryable answers use up the attempts: the post fails after attempt 5.
 #[tokio::test]
-async fn a_post_fails_after_its_fifth_attempt() {
+async fn a_post_fails_after_its_fifth_attempt_and_a_retry_gets_five_more() {
     let tenant = Tenant::new();
     let editor = tenant.bulk("editor");
     let channel = TestChannel::new(&tenant, vec![], Step::status(503).retry_after("1")).await;
     let post = create_post(&editor, &channel.id, Some(in_seconds(1.0))).await;
-    let post = wait_for_status(
-        &editor,
-        str_of(&post, "id"),
-        "failed",
-        Duration::from_secs(90),
-    )
-    .await;
+    let id = str_of(&post, "id").to_owned();
+    let post = wait_for_status(&editor, &id, "failed", Duration::from_secs(90)).await;
     assert_eq!(post["attempts"], 5, "{post}");
     assert!(
         post["last_error"]
@@ -311,6 +307,30 @@ async fn a_post_fails_after_its_fifth_attempt() {
         "{post}"
     );
     assert_eq!(channel.endpoint.deliveries().await.len(), 5);
+
+    // A manual retry is a new series of five attempts, not one last try; numbers go on.
+    editor
+        .post_json(&format!("/v1/posts/{id}/retry"), &json!({}))
+        .await
+        .ok_json(200);
+    let post = poll(
+        Duration::from_secs(90),
+        || get_post(&editor, &id),
+        |p| p["status"] == "failed" && p["attempts"] == 10,
+    )
+    .await;
+    assert_eq!(post["attempts"], 10, "{post}");
+    let attempts = editor
+        .get_query(&format!("/v1/posts/{id}/attempts"), &[("limit", "100")])
+        .await
+        .ok_json(200);
+    let numbers: Vec<u64> = attempts["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|a| a["n"].as_u64().unwrap_or(0))
+        .collect();
+    assert_eq!(numbers, (1..=10).collect::<Vec<u64>>(), "{attempts}");
 }
 
 /// 410 Gone fails the post and disables the channel at once, with `channel.disabled` and
