@@ -51,7 +51,10 @@ async fn channel(tenant: &Tenant) -> Channel {
         )
         .await
         .ok_json(201);
-    let secret = body["signing_secret"].as_str().expect("a secret").to_owned();
+    let secret = body["signing_secret"]
+        .as_str()
+        .expect("a secret")
+        .to_owned();
     endpoint.configure(&[secret], vec![], Step::ok()).await;
     Channel {
         id: body["id"].as_str().expect("an id").to_owned(),
@@ -133,8 +136,14 @@ async fn main() {
         .endpoint
         .wait_for(posts_n, Duration::from_secs(600))
         .await;
-    let first = deliveries.iter().map(|d| d.received_at).fold(f64::MAX, f64::min);
-    let last = deliveries.iter().map(|d| d.received_at).fold(f64::MIN, f64::max);
+    let first = deliveries
+        .iter()
+        .map(|d| d.received_at)
+        .fold(f64::MAX, f64::min);
+    let last = deliveries
+        .iter()
+        .map(|d| d.received_at)
+        .fold(f64::MIN, f64::max);
     let burst_late = lateness(&posts, &deliveries);
     let per_invocation = per_invocation_rates();
 
@@ -184,5 +193,9 @@ async fn main() {
         percentile(&spread_late, 0.0)
     );
     println!("load average after: {}", load_average());
-    println!("total {:.0} s; stack log {}", started.elapsed().as_secs_f64(), stack().log_path.display());
+    println!(
+        "total {:.0} s; stack log {}",
+        started.elapsed().as_secs_f64(),
+        stack().log_path.display()
+    );
 }
