@@ -11,6 +11,7 @@ use sha2::{Digest, Sha256};
 
 use crate::domain::analytics::Granularity;
 use crate::domain::event::EventType;
+use crate::domain::automation::AutomationId;
 use crate::domain::ids::{ChannelId, EventId, PostId};
 use crate::domain::tenant::TenantId;
 use crate::domain::time::Timestamp;
@@ -101,6 +102,10 @@ key_kinds! {
     PostAttempt,
     /// The same post in the by-time index that lists a tenant's posts.
     PostByTime,
+    /// An automation.
+    Automation,
+    /// One run of an automation.
+    AutomationRun,
 }
 
 /// The key of one item, in the table or in the `gsi1` index. Build it, then read its parts with
@@ -161,6 +166,21 @@ pub enum Key<'a> {
         id: PostId,
         scheduled_at: Option<Timestamp>,
     },
+    /// All of a tenant's automations share one partition, like its channels.
+    Automation {
+        tenant: &'a TenantId,
+        id: AutomationId,
+    },
+    /// A run, in its automation's own partition, sorted by the occurrence it is for. The key is
+    /// the run's identity, so writing it only if it does not exist makes each occurrence run
+    /// once: `occurrence` is `S` for a schedule or rate occurrence, `E#<event id>` for an event,
+    /// `M#<run id>` for a manual run.
+    AutomationRun {
+        tenant: &'a TenantId,
+        automation: AutomationId,
+        scheduled_for: Timestamp,
+        occurrence: &'a str,
+    },
 }
 
 impl Key<'_> {
@@ -177,6 +197,8 @@ impl Key<'_> {
             Key::Post { .. } => KeyKind::Post,
             Key::PostAttempt { .. } => KeyKind::PostAttempt,
             Key::PostByTime { .. } => KeyKind::PostByTime,
+            Key::Automation { .. } => KeyKind::Automation,
+            Key::AutomationRun { .. } => KeyKind::AutomationRun,
         }
     }
 
@@ -193,7 +215,9 @@ impl Key<'_> {
             | Key::Channel { tenant, .. }
             | Key::Post { tenant, .. }
             | Key::PostAttempt { tenant, .. }
-            | Key::PostByTime { tenant, .. } => tenant,
+            | Key::PostByTime { tenant, .. }
+            | Key::Automation { tenant, .. }
+            | Key::AutomationRun { tenant, .. } => tenant,
         }
     }
 
@@ -221,6 +245,10 @@ impl Key<'_> {
                 format!("{}PO#{id}", tenant_prefix(tenant))
             }
             Key::PostByTime { tenant, .. } => posts_by_time_partition(tenant),
+            Key::Automation { tenant, .. } => automations_partition(tenant),
+            Key::AutomationRun {
+                tenant, automation, ..
+            } => automation_runs_partition(tenant, *automation),
         }
     }
 
@@ -240,6 +268,12 @@ impl Key<'_> {
             Key::PostByTime {
                 id, scheduled_at, ..
             } => post_by_time_sort_key(*scheduled_at, *id),
+            Key::Automation { id, .. } => id.to_string(),
+            Key::AutomationRun {
+                scheduled_for,
+                occurrence,
+                ..
+            } => format!("{RUN_SORT_PREFIX}{}#{occurrence}", scheduled_for.to_rfc3339()),
         }
     }
 
@@ -251,6 +285,8 @@ impl Key<'_> {
             | KeyKind::Channel
             | KeyKind::Post
             | KeyKind::PostAttempt
+            | KeyKind::Automation
+            | KeyKind::AutomationRun
             | KeyKind::Counter
             | KeyKind::AppliedRecord
             | KeyKind::RateWindow
@@ -326,6 +362,21 @@ pub fn post_by_time_sort_key(scheduled_at: Option<Timestamp>, id: PostId) -> Str
         None => format!("~#{id}"),
     }
 }
+
+/// The partition of [`Key::Automation`], for listing a tenant's automations.
+pub fn automations_partition(tenant: &TenantId) -> String {
+    format!("{}AU", tenant_prefix(tenant))
+}
+
+/// The partition of an automation's runs, for listing them newest first.
+pub fn automation_runs_partition(tenant: &TenantId, automation: AutomationId) -> String {
+    format!("{}AU#{automation}", tenant_prefix(tenant))
+}
+
+/// The sort-key prefix of runs, for `begins_with` queries.
+pub const RUN_SORT_PREFIX: &str = "R#";
+pub const ENTITY_AUTOMATION: &str = "automation";
+pub const ENTITY_RUN: &str = "run";
 
 /// Attribute holding one type's count on a counter item.
 pub fn counter_attribute(event_type: &str) -> String {
@@ -456,6 +507,24 @@ mod tests {
                 },
                 "T#acme#PO",
                 "S#2026-03-08T07:00:00.000Z#01JD0000000000000000000002",
+            ),
+            KeyKind::Automation => (
+                Key::Automation {
+                    tenant,
+                    id: AutomationId::parse("01JD0000000000000000000003").unwrap(),
+                },
+                "T#acme#AU",
+                "01JD0000000000000000000003",
+            ),
+            KeyKind::AutomationRun => (
+                Key::AutomationRun {
+                    tenant,
+                    automation: AutomationId::parse("01JD0000000000000000000003").unwrap(),
+                    scheduled_for: Timestamp::parse("2026-03-08T07:00:00Z").unwrap(),
+                    occurrence: "S",
+                },
+                "T#acme#AU#01JD0000000000000000000003",
+                "R#2026-03-08T07:00:00.000Z#S",
             ),
         }
     }
