@@ -11,6 +11,7 @@
 mod created;
 
 pub use created::event_created;
+pub(crate) use created::inserted_event;
 
 use aws_config::SdkConfig;
 use aws_sdk_eventbridge::types::PutEventsRequestEntry;

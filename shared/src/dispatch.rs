@@ -10,20 +10,25 @@
 //! it again (its `due_at` is the lease's end). The tick as a whole fails only when it could do
 //! nothing at all, so that the schedule's DLQ and alarm see a dispatcher that is truly down.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use chrono::TimeDelta;
 use futures::future;
 use futures::stream::{self, StreamExt};
 
+use crate::automation_runner::look_ahead;
 use crate::bus::{detail_type, DomainEvent, DomainEvents};
 use crate::delivery::metrics::Metrics;
-use crate::delivery_queue::DeliveryMessage;
+use crate::delivery_queue::{DeliveryKind, DeliveryMessage};
 use crate::domain::{Post, TenantId, Timestamp};
 use crate::keys;
-use crate::repo::{DueEntry, Finish, PostsRepository, StorageError, MISSED_AFTER};
+use crate::repo::{
+    AutomationDueEntry, AutomationsRepository, DueEntry, Finish, PostsRepository, StorageError,
+    MISSED_AFTER,
+};
 use crate::schedule::{delay_until, LOOKAHEAD};
 
+mod automations;
 mod enqueue;
 
 use enqueue::{BatchQueue, MAX_BATCH};
@@ -73,6 +78,20 @@ pub struct TickSummary {
     /// How long the oldest entry found had been due (0 when none was overdue yet); `None`
     /// when nothing was found.
     pub lag_ms: Option<u64>,
+    /// Of `found`, the automations (the rest are posts).
+    pub automations_found: usize,
+    /// Automations whose occurrences this tick claimed (moving `next_run_at` on).
+    pub automations_claimed: usize,
+    /// Automation runs written and sent to the delivery queue, each delayed until its
+    /// occurrence.
+    pub runs_enqueued: usize,
+    /// Occurrences recorded as `skipped` (catch-up).
+    pub runs_skipped: usize,
+    /// Occurrences whose run was already written by someone else.
+    pub runs_existing: usize,
+    /// Occurrences older than the catch-up window, jumped over without a run (each claim
+    /// counts at most `automation_runner::MAX_EXPIRED_COUNTED`).
+    pub occurrences_expired: usize,
 }
 
 impl TickSummary {
@@ -80,7 +99,13 @@ impl TickSummary {
     /// handled. An empty index is not a failure.
     pub fn did_nothing(&self) -> bool {
         let shards_down = self.shards > 0 && self.shards_failed == self.shards;
-        let handled = self.enqueued + self.lost + self.missed;
+        let handled = self.enqueued
+            + self.lost
+            + self.missed
+            + self.automations_claimed
+            + self.runs_enqueued
+            + self.runs_skipped
+            + self.runs_existing;
         let stuck = self.found > 0 && handled == 0;
         shards_down || stuck
     }
@@ -88,6 +113,13 @@ impl TickSummary {
     fn record(&mut self, outcome: &Outcome) {
         match outcome {
             Outcome::Enqueued => self.enqueued += 1,
+            Outcome::RunEnqueued => self.runs_enqueued += 1,
+            Outcome::AutomationClaimed { expired } => {
+                self.automations_claimed += 1;
+                self.occurrences_expired += expired;
+            }
+            Outcome::RunSkipped => self.runs_skipped += 1,
+            Outcome::RunExisted => self.runs_existing += 1,
             Outcome::Lost => self.lost += 1,
             Outcome::Missed(_) => self.missed += 1,
             Outcome::ClaimError => self.claim_errors += 1,
@@ -107,6 +139,12 @@ impl TickSummary {
             send_errors = self.send_errors,
             deferred = self.deferred,
             lag_ms = self.lag_ms,
+            automations_found = self.automations_found,
+            automations_claimed = self.automations_claimed,
+            runs_enqueued = self.runs_enqueued,
+            runs_skipped = self.runs_skipped,
+            runs_existing = self.runs_existing,
+            occurrences_expired = self.occurrences_expired,
             "tick"
         );
         Metrics::default()
@@ -117,6 +155,10 @@ impl TickSummary {
             .count("claim_failures", self.claim_errors)
             .count("send_failures", self.send_errors)
             .count("items_deferred", self.deferred)
+            .count("automations_claimed", self.automations_claimed)
+            .count("runs_enqueued", self.runs_enqueued)
+            .count("runs_skipped", self.runs_skipped)
+            .count("occurrences_expired", self.occurrences_expired)
             .millis("lag", self.lag_ms.map(|ms| ms as f64))
             .emit();
     }
@@ -127,10 +169,21 @@ impl TickSummary {
 #[error("the dispatcher could not do anything this tick: {0:?}")]
 pub struct TickFailed(pub TickSummary);
 
-/// What became of one due entry.
+/// What became of one due entry (a post), or of one thing an automation's claim did.
 #[derive(Debug)]
 enum Outcome {
     Enqueued,
+    /// An automation's claim succeeded (its runs are counted by the outcomes below), jumping
+    /// over this many occurrences older than the catch-up window.
+    AutomationClaimed {
+        expired: usize,
+    },
+    /// An automation run was written and sent to the queue.
+    RunEnqueued,
+    /// An occurrence was recorded `skipped`.
+    RunSkipped,
+    /// An occurrence's run existed already.
+    RunExisted,
     Lost,
     Missed(DomainEvent),
     ClaimError,
@@ -139,6 +192,7 @@ enum Outcome {
 
 pub struct Dispatcher {
     posts: PostsRepository,
+    automations: AutomationsRepository,
     queue: BatchQueue,
     events: DomainEvents,
     /// How long a claim holds an item (`Config::delivery_lease`).
@@ -149,13 +203,31 @@ pub struct Dispatcher {
 #[derive(Debug)]
 struct Ready {
     message: DeliveryMessage,
-    next_attempt_at: Timestamp,
+    /// When it is due: the message is delayed until then.
+    due: Timestamp,
+}
+
+/// One entry of the due index.
+#[derive(Debug)]
+enum Due {
+    Post(DueEntry),
+    Automation(AutomationDueEntry),
+}
+
+impl Due {
+    fn due_at(&self) -> Option<Timestamp> {
+        match self {
+            Due::Post(entry) => entry.due_at(),
+            Due::Automation(entry) => entry.due_at(),
+        }
+    }
 }
 
 impl Dispatcher {
     /// `queue_url` is `DELIVERY_QUEUE_URL` (`Config::require_delivery_queue_url`).
     pub fn new(
         posts: PostsRepository,
+        automations: AutomationsRepository,
         sqs: aws_sdk_sqs::Client,
         queue_url: &str,
         events: DomainEvents,
@@ -163,6 +235,7 @@ impl Dispatcher {
     ) -> Self {
         Self {
             posts,
+            automations,
             queue: BatchQueue::new(sqs, queue_url),
             events,
             lease,
@@ -175,41 +248,66 @@ impl Dispatcher {
     /// with its work half recorded and then being retried whole.
     pub async fn tick(&self, now: Timestamp, budget: Duration) -> Result<TickSummary, TickFailed> {
         let stop_claiming = Instant::now() + budget;
-        let until = now.plus(TimeDelta::from_std(LOOKAHEAD).unwrap_or(TimeDelta::MAX));
+        let until = look_ahead(now, LOOKAHEAD);
         let shards: Vec<String> = keys::due_shards().collect();
         let mut summary = TickSummary {
             shards: shards.len(),
             ..TickSummary::default()
         };
-        let queries = shards
-            .iter()
-            .map(|shard| async move { (shard, self.posts.due(shard, until).await) });
+        // Posts and automations share the index; each has its own query per shard, all at once.
+        let queries = shards.iter().map(|shard| async move {
+            let (posts, automations) = future::join(
+                self.posts.due(shard, until),
+                self.automations.due(shard, until),
+            )
+            .await;
+            (shard, posts, automations)
+        });
         let mut due = Vec::new();
-        for (shard, result) in future::join_all(queries).await {
-            match result {
-                Ok(entries) => due.extend(entries),
-                Err(error) => {
+        for (shard, posts, automations) in future::join_all(queries).await {
+            match (posts, automations) {
+                (Ok(posts), Ok(automations)) => {
+                    summary.automations_found += automations.len();
+                    due.extend(posts.into_iter().map(Due::Post));
+                    due.extend(automations.into_iter().map(Due::Automation));
+                }
+                (posts, automations) => {
                     summary.shards_failed += 1;
-                    tracing::error!(shard = %shard, %error, "due shard query failed");
+                    // Half a shard is still worth doing; the other half waits for the next tick.
+                    if let Ok(posts) = posts {
+                        due.extend(posts.into_iter().map(Due::Post));
+                    }
+                    if let Ok(automations) = automations {
+                        summary.automations_found += automations.len();
+                        due.extend(automations.into_iter().map(Due::Automation));
+                    }
+                    tracing::error!(shard = %shard, "due shard query failed");
                 }
             }
         }
+        // Oldest first, whatever the kind: what the budget leaves for the next tick is newest.
+        due.sort_by_key(Due::due_at);
         summary.found = due.len();
-        summary.lag_ms = lag_ms(due.iter().filter_map(DueEntry::due_at), now);
+        summary.lag_ms = lag_ms(due.iter().filter_map(Due::due_at), now);
 
         // Claims run side by side; whatever is claimed goes out in batches as soon as it is
         // ready, so the first posts are on the queue while the last are still being claimed.
+        let started = AtomicUsize::new(0);
         let outcomes: Vec<Outcome> = stream::iter(due)
             .take_while(|_| future::ready(Instant::now() < stop_claiming))
-            .map(|entry| self.claim(entry, now))
+            .map(|entry| {
+                started.fetch_add(1, Ordering::Relaxed);
+                self.claim_due(entry, now, until)
+            })
             .buffer_unordered(CLAIM_CONCURRENCY)
+            .flat_map(stream::iter)
             .ready_chunks(MAX_BATCH)
             .map(|claims| self.enqueue(claims, now))
             .buffer_unordered(SEND_CONCURRENCY)
             .flat_map(stream::iter)
             .collect()
             .await;
-        summary.deferred = summary.found - outcomes.len();
+        summary.deferred = summary.found - started.into_inner();
         let mut events = Vec::new();
         for outcome in outcomes {
             summary.record(&outcome);
@@ -229,7 +327,21 @@ impl Dispatcher {
         }
     }
 
-    /// Claims one entry: ready to enqueue, or already done with (lost, missed, failed).
+    /// Claims one entry: messages ready to enqueue (a post has one; an automation one per
+    /// occurrence to run), and what else became of it.
+    async fn claim_due(
+        &self,
+        entry: Due,
+        now: Timestamp,
+        until: Timestamp,
+    ) -> Vec<Result<Ready, Outcome>> {
+        match entry {
+            Due::Post(entry) => vec![self.claim(entry, now).await],
+            Due::Automation(entry) => self.claim_automation(entry, now, until).await,
+        }
+    }
+
+    /// Claims one post: ready to enqueue, or already done with (lost, missed, failed).
     async fn claim(&self, entry: DueEntry, now: Timestamp) -> Result<Ready, Outcome> {
         // `due_at` is never before `scheduled_at`, so an entry this old is missed whatever the
         // post says: fail it without claiming it first.
@@ -268,7 +380,7 @@ impl Dispatcher {
         }
         Ok(Ready {
             message: DeliveryMessage::post(tenant, id, &claimed.claim),
-            next_attempt_at: claimed.next_attempt_at,
+            due: claimed.next_attempt_at,
         })
     }
 
@@ -289,13 +401,19 @@ impl Dispatcher {
         let base = delay_base(now, Timestamp::now());
         let batch: Vec<(DeliveryMessage, Duration)> = ready
             .iter()
-            .map(|r| (r.message.clone(), delay_until(r.next_attempt_at, base)))
+            .map(|r| (r.message.clone(), delay_until(r.due, base)))
             .collect();
         for (ready, result) in ready.iter().zip(self.queue.send(&batch).await) {
-            outcomes.push(match result {
-                Ok(()) => Outcome::Enqueued,
-                Err(error) => {
+            outcomes.push(match (result, ready.message.kind) {
+                (Ok(()), DeliveryKind::Post) => Outcome::Enqueued,
+                (Ok(()), DeliveryKind::AutomationRun) => Outcome::RunEnqueued,
+                (Err(error), DeliveryKind::Post) => {
                     tracing::error!(tenant = %ready.message.tenant, post = %ready.message.id, %error, "claimed but not enqueued; retried when the lease ends");
+                    Outcome::SendError
+                }
+                (Err(error), DeliveryKind::AutomationRun) => {
+                    tracing::error!(tenant = %ready.message.tenant, automation = %ready.message.id, run = %ready.message.claim, %error, "an automation run was written but not enqueued");
+                    self.fail_unqueued(&ready.message).await;
                     Outcome::SendError
                 }
             });

@@ -10,8 +10,8 @@ use chrono::NaiveDate;
 use sha2::{Digest, Sha256};
 
 use crate::domain::analytics::Granularity;
-use crate::domain::event::EventType;
 use crate::domain::automation::AutomationId;
+use crate::domain::event::EventType;
 use crate::domain::ids::{ChannelId, EventId, PostId};
 use crate::domain::tenant::TenantId;
 use crate::domain::time::Timestamp;
@@ -273,7 +273,10 @@ impl Key<'_> {
                 scheduled_for,
                 occurrence,
                 ..
-            } => format!("{RUN_SORT_PREFIX}{}#{occurrence}", scheduled_for.to_rfc3339()),
+            } => format!(
+                "{RUN_SORT_PREFIX}{}#{occurrence}",
+                scheduled_for.to_rfc3339()
+            ),
         }
     }
 

@@ -8,6 +8,7 @@
 // Modules are private: a function crate sees only what is re-exported below, so it cannot, for
 // one, format a DynamoDB key or reach a repository's item mapping.
 mod aggregation;
+pub mod automation_runner;
 pub mod aws;
 pub mod bus;
 mod config;
@@ -23,6 +24,7 @@ pub mod http;
 mod json_body;
 mod keys;
 mod openapi;
+pub mod post_service;
 pub mod repo;
 pub mod schedule;
 mod secrets;

@@ -404,3 +404,14 @@ fn start() -> Result<Receiver, String> {
         _stdin: Mutex::new(stdin),
     })
 }
+
+/// The Python of the receiver's venv, for the suite's other independent reference tools (the
+/// cron reference, `scripts/cron_reference.py`): installed on first use like the receiver.
+pub fn tools_python() -> PathBuf {
+    static INSTALLED: Mutex<()> = Mutex::new(());
+    let _one_installer = INSTALLED.lock().unwrap_or_else(|e| e.into_inner());
+    match ensure_venv(&workspace_root()) {
+        Ok(venv) => venv.join("bin/python"),
+        Err(why) => panic!("{why}"),
+    }
+}

@@ -28,7 +28,7 @@ pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 pub const BODY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The deliverer's lease in the test stack (`OFAUTO_DELIVERY_LEASE_SECONDS`).
-pub const DELIVERY_LEASE: Duration = Duration::from_secs(30);
+pub const DELIVERY_LEASE: Duration = Duration::from_secs(60);
 
 /// What the stack announces on its ready line.
 #[derive(Debug, Clone, Deserialize)]
@@ -79,6 +79,15 @@ impl Stack {
 }
 
 static STACK: OnceLock<Result<Stack, String>> = OnceLock::new();
+/// The schedule tick of this binary's stack (`--tick-seconds`); 60 s, as on AWS, unless set.
+static TICK_SECONDS: OnceLock<f64> = OnceLock::new();
+
+/// For a test binary that drives the dispatcher only by hand (`control::tick_at`): its stack's
+/// own tick comes once a day, so no tick at the real clock reaches what the tests staged in the
+/// past. Call it before anything starts the stack; later calls change nothing.
+pub fn without_automatic_ticks() {
+    let _ = TICK_SECONDS.set(86_400.0);
+}
 
 /// The stack for this test binary, started on first use. If it cannot start, every test fails
 /// fast with the same message (including the log tail) instead of each waiting for its own.
@@ -183,11 +192,14 @@ fn start() -> Result<Stack, String> {
         .arg(HEADER_TIMEOUT.as_secs().to_string())
         .arg("--body-timeout-secs")
         .arg(BODY_TIMEOUT.as_secs().to_string())
+        .arg("--tick-seconds")
+        .arg(TICK_SECONDS.get().copied().unwrap_or(60.0).to_string())
         // The stack's tiers plus `burst`, whose small window a 200-request burst overruns however
         // slowly this machine serves it, so the rate-limit test never depends on throughput.
         .env("RATE_LIMIT_TIERS", crate::tokens::TEST_TIERS)
-        // A claimed post whose deliverer died is claimable again after this lease; 30 s rather
-        // than the 120 s default keeps the crash-recovery test short.
+        // A claimed post whose deliverer died is claimable again after this lease; 60 s rather
+        // than the 120 s default keeps the crash-recovery test short, and still outlasts a slow
+        // delivery on a loaded machine many times over.
         .env(
             "OFAUTO_DELIVERY_LEASE_SECONDS",
             DELIVERY_LEASE.as_secs().to_string(),

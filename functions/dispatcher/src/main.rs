@@ -6,7 +6,7 @@ mod handler;
 use aws_lambda_events::event::eventbridge::EventBridgeEvent;
 use lambda_runtime::{service_fn, LambdaEvent};
 use shared::bus::DomainEvents;
-use shared::repo::PostsRepository;
+use shared::repo::{AutomationsRepository, PostsRepository};
 use shared::{aws, wiring, Dispatcher};
 
 #[tokio::main]
@@ -15,6 +15,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let sdk = aws::background_sdk_config().await;
     let dispatcher = Dispatcher::new(
         PostsRepository::new(aws::dynamodb(&sdk), config.table_name.clone()),
+        AutomationsRepository::new(aws::dynamodb(&sdk), config.table_name.clone()),
         aws_sdk_sqs::Client::new(&sdk),
         config.require_delivery_queue_url()?,
         DomainEvents::from_sdk(&sdk, config.require_event_bus_name()?),

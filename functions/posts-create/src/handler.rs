@@ -1,15 +1,12 @@
 use lambda_http::http::{HeaderValue, StatusCode};
 use lambda_http::Request;
-use shared::domain::{NewPost, Permission, Post, Timestamp};
+use shared::domain::{NewPost, Permission, Timestamp};
 use shared::http::{body_bytes, json, HttpResult, RequestParts};
-use shared::repo::{ChannelsRepository, PostsRepository};
-use shared::schedule::Handover;
+use shared::post_service::PostService;
 use shared::{ApiError, JsonObject};
 
 pub struct Deps {
-    pub posts: PostsRepository,
-    pub channels: ChannelsRepository,
-    pub handover: Handover,
+    pub service: PostService,
 }
 
 pub async fn handle(request: Request, deps: &Deps) -> HttpResult {
@@ -17,23 +14,11 @@ pub async fn handle(request: Request, deps: &Deps) -> HttpResult {
     let tenant = caller.tenant();
     let now = Timestamp::now();
     let new_post = NewPost::parse(JsonObject::parse(body_bytes(&request))?, now)?;
-    // Unknown, another tenant's and disabled channels look the same: the field is wrong.
-    let active = deps
-        .channels
-        .get(tenant, new_post.channel_id)
-        .await?
-        .is_some_and(|stored| stored.channel.is_active());
-    if !active {
-        return Err(ApiError::field(
-            "channel_id",
-            "must name an active channel of this tenant",
-        ));
-    }
-    let post = Post::create(new_post, now);
-    deps.posts.create(tenant, &post).await?;
-    deps.handover
-        .hand_over(&deps.posts, tenant, &post, now)
-        .await;
+    // The same path an automation's publish_post action takes.
+    let post = deps
+        .service
+        .create_post(tenant, new_post, None, now)
+        .await?;
     let mut response = json(StatusCode::CREATED, &post);
     let location = HeaderValue::from_str(&format!("/v1/posts/{}", post.id))
         .map_err(|e| ApiError::Internal(e.to_string()))?;
@@ -44,17 +29,21 @@ pub async fn handle(request: Request, deps: &Deps) -> HttpResult {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use shared::repo::{ChannelsRepository, PostsRepository};
+    use shared::schedule::Handover;
     use shared::testing::{request, unreachable_dynamodb, unreachable_sqs};
     use shared::DeliveryQueue;
     use std::time::Duration;
 
     fn deps() -> Deps {
         Deps {
-            posts: PostsRepository::new(unreachable_dynamodb(), "ofauto"),
-            channels: ChannelsRepository::new(unreachable_dynamodb(), "ofauto"),
-            handover: Handover::new(
-                DeliveryQueue::new(unreachable_sqs(), "http://127.0.0.1:9/q"),
-                Duration::from_secs(120),
+            service: PostService::new(
+                PostsRepository::new(unreachable_dynamodb(), "ofauto"),
+                ChannelsRepository::new(unreachable_dynamodb(), "ofauto"),
+                Handover::new(
+                    DeliveryQueue::new(unreachable_sqs(), "http://127.0.0.1:9/q"),
+                    Duration::from_secs(120),
+                ),
             ),
         }
     }

@@ -3,6 +3,7 @@
 mod handler;
 
 use shared::domain::Permission;
+use shared::post_service::PostService;
 use shared::repo::{ChannelsRepository, PostsRepository};
 use shared::schedule::Handover;
 use shared::wiring::{self, TenantRoute};
@@ -20,9 +21,7 @@ async fn main() -> Result<(), lambda_http::Error> {
     let posts = PostsRepository::new(aws::dynamodb(&sdk), config.table_name.clone());
     let channels = ChannelsRepository::new(aws::dynamodb(&sdk), config.table_name);
     let deps = handler::Deps {
-        posts,
-        channels,
-        handover,
+        service: PostService::new(posts, channels, handover),
     };
     http::serve(edge, |request| handler::handle(request, &deps)).await
 }

@@ -9,7 +9,7 @@ use aws_lambda_events::event::dynamodb::EventRecord;
 use serde_dynamo::AttributeValue;
 
 use super::{detail_type, DomainEvent};
-use crate::domain::Event;
+use crate::domain::{Event, TenantId};
 use crate::keys;
 use crate::repo::events::StoredEvent;
 
@@ -17,6 +17,25 @@ use crate::repo::events::StoredEvent;
 /// other record (updates, removals, counters, posts, …). An event image that does not read back
 /// as an event is logged and skipped, as the aggregator does: it would never read better.
 pub fn event_created(record: &EventRecord) -> Option<DomainEvent> {
+    let (tenant, event) = inserted_event(record)?;
+    let resource = match serde_json::to_value(&event) {
+        Ok(resource) => resource,
+        Err(error) => {
+            tracing::warn!(record = %record.event_id, %error, "event does not serialise; not published");
+            return None;
+        }
+    };
+    Some(DomainEvent::new(
+        detail_type::EVENT_CREATED,
+        &tenant,
+        resource,
+    ))
+}
+
+/// The tenant and the event a stream record inserted; `None` for any other record. Shared by
+/// every consumer that acts on new events (`event.created`, event-triggered automations), so
+/// they agree on what a new event is.
+pub(crate) fn inserted_event(record: &EventRecord) -> Option<(TenantId, Event)> {
     if record.event_name != "INSERT" {
         return None;
     }
@@ -32,25 +51,13 @@ pub fn event_created(record: &EventRecord) -> Option<DomainEvent> {
     let event = serde_dynamo::from_item::<_, StoredEvent>(image.clone())
         .map_err(|error| error.to_string())
         .and_then(|stored| Event::try_from(stored).map_err(|error| error.to_string()));
-    let event = match event {
-        Ok(event) => event,
+    match event {
+        Ok(event) => Some((tenant, event)),
         Err(error) => {
-            tracing::warn!(record = %record.event_id, %error, "event image does not map to an event; not published");
-            return None;
+            tracing::warn!(record = %record.event_id, %error, "event image does not map to an event; skipped");
+            None
         }
-    };
-    let resource = match serde_json::to_value(&event) {
-        Ok(resource) => resource,
-        Err(error) => {
-            tracing::warn!(record = %record.event_id, %error, "event does not serialise; not published");
-            return None;
-        }
-    };
-    Some(DomainEvent::new(
-        detail_type::EVENT_CREATED,
-        &tenant,
-        resource,
-    ))
+    }
 }
 
 #[cfg(test)]

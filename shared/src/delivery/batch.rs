@@ -9,7 +9,7 @@ use futures::stream::{self, StreamExt};
 use serde::Serialize;
 
 use super::deliverer::{Delivered, Deliverer, Ended};
-use super::message;
+use super::message::{self, Job};
 use super::metrics::Metrics;
 use crate::bounded;
 
@@ -68,10 +68,14 @@ impl Deliverer {
             Ok(job) => job,
             Err(reason) => return self.park(message, &reason).await,
         };
-        match self.deliver(&job).await {
+        let result = match &job {
+            Job::Post(post) => self.deliver(post).await,
+            Job::Run(run) => self.run_automation(run).await,
+        };
+        match result {
             Ok(delivered) => Handled::Done(delivered),
             Err(error) => {
-                tracing::error!(message = id, tenant = job.tenant.as_str(), post = %job.post, %error, "delivery interrupted; the message comes back");
+                tracing::error!(message = id, tenant = job.tenant().as_str(), subject = %job.subject(), %error, "delivery interrupted; the message comes back");
                 Handled::Retry
             }
         }
@@ -125,6 +129,8 @@ struct Summary {
     failed: usize,
     retrying: usize,
     stale: usize,
+    runs_succeeded: usize,
+    runs_failed: usize,
     parked: usize,
     retried_by_sqs: usize,
     /// The whole batch, events included.
@@ -149,6 +155,8 @@ impl Summary {
                 Ended::Failed => self.failed += 1,
                 Ended::Retrying => self.retrying += 1,
                 Ended::Stale => self.stale += 1,
+                Ended::Ran { succeeded: true } => self.runs_succeeded += 1,
+                Ended::Ran { succeeded: false } => self.runs_failed += 1,
             },
             Handled::Parked => self.parked += 1,
             Handled::Retry => self.retried_by_sqs += 1,
@@ -162,6 +170,8 @@ impl Summary {
             failed = self.failed,
             retrying = self.retrying,
             stale = self.stale,
+            runs_succeeded = self.runs_succeeded,
+            runs_failed = self.runs_failed,
             parked = self.parked,
             retried_by_sqs = self.retried_by_sqs,
             elapsed_ms = self.elapsed_ms,
@@ -176,6 +186,8 @@ impl Summary {
             .count("posts_failed", self.failed)
             .count("posts_retrying", self.retrying)
             .count("messages_stale", self.stale)
+            .count("runs_succeeded", self.runs_succeeded)
+            .count("runs_failed", self.runs_failed)
             .count("messages_parked", self.parked)
             .count("messages_retried", self.retried_by_sqs)
             .millis("delivery_latency", self.latency_ms.iter().copied())
@@ -210,12 +222,15 @@ mod tests {
             done(Ended::Failed),
             done(Ended::Retrying),
             done(Ended::Stale),
+            done(Ended::Ran { succeeded: true }),
+            done(Ended::Ran { succeeded: false }),
             Handled::Parked,
             Handled::Retry,
         ] {
             summary.add(&handled);
         }
-        assert_eq!(summary.messages, 7);
+        assert_eq!(summary.messages, 9);
+        assert_eq!((summary.runs_succeeded, summary.runs_failed), (1, 1));
         assert_eq!(
             (
                 summary.delivered,

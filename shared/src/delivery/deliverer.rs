@@ -9,13 +9,20 @@
 
 use std::time::Duration;
 
-use super::message::Job;
+use super::message::PostJob;
 use super::plan::{plan, ChannelHealth, Next};
+use crate::automation_runner::RunAttempts;
 use crate::bus::{detail_type, DomainEvent, DomainEvents};
 use crate::delivery_queue::{DeliveryMessage, DeliveryQueue};
 use crate::dispatch::{failed_event, is_missed, post_event, MISSED};
-use crate::domain::{Attempt, ChannelStatus, DisabledReason, Post, PostStatus, Timestamp};
-use crate::repo::{ChannelsRepository, Finish, PostsRepository, StorageError, StoredChannel};
+use crate::domain::{
+    Attempt, ChannelStatus, DisabledReason, Post, PostStatus, TenantId, Timestamp,
+};
+use crate::post_service::PostService;
+use crate::repo::{
+    AutomationsRepository, ChannelsRepository, EventsRepository, Finish, PostsRepository,
+    StorageError, StoredChannel,
+};
 use crate::schedule::delay_until;
 use crate::secrets::ChannelSecrets;
 use crate::webhook::{retry_delay, WebhookSender};
@@ -42,6 +49,13 @@ pub struct DelivererParts {
     pub lease: Duration,
     /// `Config::channel_failing_after`.
     pub failing_after: Duration,
+    /// Automation runs: the automations and their runs, the events behind event runs, the
+    /// post-creation path `publish_post` shares with `POST /v1/posts`, and the run attempt
+    /// starts that make each action act once.
+    pub automations: AutomationsRepository,
+    pub event_store: EventsRepository,
+    pub post_service: PostService,
+    pub run_attempts: RunAttempts,
 }
 
 pub struct Deliverer {
@@ -67,8 +81,10 @@ pub(super) enum Ended {
     Failed,
     /// The attempt failed and another is scheduled.
     Retrying,
-    /// The message no longer held its post: nothing to do.
+    /// The message no longer held its post (or its run): nothing to do.
     Stale,
+    /// An automation run finished.
+    Ran { succeeded: bool },
 }
 
 /// One message's result: how it ended, and the domain events it produced.
@@ -79,7 +95,7 @@ pub(super) struct Delivered {
 }
 
 impl Delivered {
-    fn stale() -> Self {
+    pub(super) fn stale() -> Self {
         Self {
             ended: Ended::Stale,
             events: Vec::new(),
@@ -88,7 +104,7 @@ impl Delivered {
 }
 
 impl Deliverer {
-    pub(super) async fn deliver(&self, job: &Job) -> Result<Delivered, StorageError> {
+    pub(super) async fn deliver(&self, job: &PostJob) -> Result<Delivered, StorageError> {
         let p = &self.parts;
         let now = Timestamp::now();
         let Some(record) = p.posts.get_record(&job.tenant, job.post).await? else {
@@ -151,7 +167,7 @@ impl Deliverer {
         let ended = self
             .record(job, &post, &attempt, plan.next, now, &mut events)
             .await?;
-        self.channel_health(job, &channel, plan.channel, now, &mut events)
+        self.channel_health(&job.tenant, &channel, plan.channel, now, &mut events)
             .await;
         Ok(Delivered { ended, events })
     }
@@ -159,7 +175,7 @@ impl Deliverer {
     /// Writes the attempt and the post's next state, under the claim.
     async fn record(
         &self,
-        job: &Job,
+        job: &PostJob,
         post: &Post,
         attempt: &Attempt,
         next: Next,
@@ -233,7 +249,7 @@ impl Deliverer {
 
     /// The claim moved on between the attempt and its record: the lease ran out mid-send and a
     /// dispatcher re-claimed the post. Its new holder delivers it again (same `webhook-id`).
-    fn lost(&self, job: &Job) -> Ended {
+    fn lost(&self, job: &PostJob) -> Ended {
         tracing::warn!(
             tenant = job.tenant.as_str(),
             post = %job.post,
@@ -245,7 +261,7 @@ impl Deliverer {
     /// Fails the post without an attempt (its channel or its time is gone).
     async fn fail(
         &self,
-        job: &Job,
+        job: &PostJob,
         error: &str,
         now: Timestamp,
     ) -> Result<Delivered, StorageError> {
@@ -272,19 +288,19 @@ impl Deliverer {
         })
     }
 
-    /// Tells the channel how the attempt went. The post's outcome is already committed, so a
+    /// Tells the channel how the attempt went (a post's, or an automation webhook's). The outcome is already committed, so a
     /// failure here is logged and counted, never retried with the message (which would find its
     /// claim gone and do nothing).
-    async fn channel_health(
+    pub(super) async fn channel_health(
         &self,
-        job: &Job,
+        tenant: &TenantId,
         channel: &StoredChannel,
         health: ChannelHealth,
         now: Timestamp,
         events: &mut Vec<DomainEvent>,
     ) {
         let p = &self.parts;
-        let (tenant, id) = (&job.tenant, channel.channel.id);
+        let id = channel.channel.id;
         let disabled = match health {
             // Most successes follow successes: write only to end a failing run.
             ChannelHealth::Success if channel.channel.failing_since.is_none() => Ok(None),

@@ -145,6 +145,12 @@ impl WebhookId {
         Self(format!("msg_{}", Ulid::new()))
     }
 
+    /// An automation run's webhook: one id per run (`msg_<run id>`), the same on every retry of
+    /// its action, so receivers can drop duplicates.
+    pub fn for_run(run: impl fmt::Display) -> Self {
+        Self(format!("msg_{run}"))
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }

@@ -15,11 +15,12 @@ pub(crate) mod time;
 pub use analytics::{format_bucket, AnalyticsQuery, AnalyticsReport};
 pub use automation::{
     plan_catchup, resolve_fixed, Action, Automation, AutomationDisabledReason, AutomationId,
-    AutomationName, AutomationPatch, Catchup, CatchupPlan, CronExpr, EventTrigger, EveryMinutes,
-    NewAutomation, PayloadTemplate, PreviewRequest, PreviewRun, PublishPostAction, RateTrigger,
-    Run, RunId, RunStatus, RunTrigger, ScheduleTrigger, Template, TemplateContext, TemplateEvent,
-    Trigger, WebhookAction, Zone, CATCHUP_WINDOW, MAX_CONSECUTIVE_FAILURES, MAX_CRON_CHARS,
-    MAX_EVERY_MINUTES, MIN_EVERY_MINUTES, ON_TIME_GRACE, RATE_ANCHOR, RUN_TTL,
+    AutomationListQuery, AutomationName, AutomationPatch, Catchup, CatchupPlan, CronExpr,
+    EventTrigger, EveryMinutes, NewAutomation, PayloadTemplate, Preview, PreviewRequest,
+    PreviewRun, PublishPostAction, RateTrigger, Run, RunAccepted, RunId, RunStatus, RunTrigger,
+    ScheduleTrigger, Template, TemplateContext, TemplateEvent, Trigger, WebhookAction, Zone,
+    CATCHUP_WINDOW, MAX_CONSECUTIVE_FAILURES, MAX_CRON_CHARS, MAX_EVERY_MINUTES, MIN_EVERY_MINUTES,
+    ON_TIME_GRACE, RATE_ANCHOR, RUN_TTL,
 };
 pub use channel::{
     Channel, ChannelKind, ChannelListQuery, ChannelName, ChannelPatch, ChannelStatus,

@@ -2,6 +2,7 @@
 //! what the functions serialise. The operations carry no code: they describe each route of the
 //! function manifest, one file per area, and a test fails when the two disagree.
 
+pub(crate) mod automations;
 mod channels;
 mod events;
 mod posts;
@@ -15,7 +16,8 @@ use crate::domain::event::Event;
 use crate::domain::health::{Health, HealthChecks};
 use crate::domain::list::Page;
 use crate::domain::{
-    Attempt, Channel, ChannelKind, ChannelStatus, DisabledReason, Post, PostStatus,
+    Attempt, Automation, AutomationDisabledReason, Catchup, Channel, ChannelKind, ChannelStatus,
+    DisabledReason, Post, PostStatus, Preview, PreviewRun, Run, RunAccepted, RunStatus, RunTrigger,
 };
 use crate::error::{FieldError, Problem};
 
@@ -91,6 +93,9 @@ impl Modify for BearerAuth {
         channels::delete_channel, channels::rotate_secret, channels::test_channel,
         posts::create_post, posts::list_posts, posts::get_post, posts::list_attempts, posts::update_post,
         posts::cancel_post, posts::retry_post,
+        automations::create_automation, automations::preview_automation, automations::list_automations,
+        automations::get_automation, automations::update_automation, automations::delete_automation,
+        automations::run_automation, automations::list_runs,
     ),
     components(schemas(
         Event, Page<Event>, AnalyticsReport, Bucket, Granularity, Health, HealthChecks, Problem, FieldError, GatewayMessage,
@@ -99,6 +104,10 @@ impl Modify for BearerAuth {
         channels::NewChannelBody, channels::ChannelPatchBody, channels::Reactivate, channels::RotatedSecret,
         channels::TestResult,
         Post, Page<Post>, PostStatus, Attempt, Page<Attempt>, posts::NewPostBody, posts::PostPatchBody, posts::MediaUrl,
+        Automation, Page<Automation>, AutomationDisabledReason, Catchup, Run, Page<Run>, RunStatus, RunTrigger, Preview,
+        PreviewRun, RunAccepted, automations::TriggerSchema, automations::ActionSchema, automations::Scalar,
+        automations::PayloadTemplate, automations::NewAutomationBody, automations::AutomationPatchBody,
+        automations::PreviewBody,
     )),
     modifiers(&BearerAuth),
     security(("bearer" = [])),

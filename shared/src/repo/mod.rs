@@ -2,12 +2,17 @@
 //! errors are [`StorageError`]s, which the HTTP edge turns into answers.
 
 pub(crate) mod attributes;
+pub(crate) mod automations;
 pub(crate) mod channels;
 pub(crate) mod counters;
 pub(crate) mod error;
 pub(crate) mod events;
 pub(crate) mod posts;
 
+pub use automations::{
+    AutomationDueEntry, AutomationPage, AutomationRecord, AutomationsRepository, Occurrence,
+    RunPage, RunPosition, RunRecord, RunState,
+};
 pub use channels::{ChannelPage, ChannelsRepository, StoredChannel};
 pub use counters::{CountersRepository, PoisonedChange};
 pub use error::StorageError;

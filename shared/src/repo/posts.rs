@@ -4,7 +4,7 @@
 
 mod item;
 mod schedule;
-mod write;
+pub(super) mod write;
 
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;

@@ -69,7 +69,7 @@ async fn a_thousand_posts_under_four_racing_dispatchers_are_each_delivered_exact
 
     channel
         .endpoint
-        .wait_for(1000, Duration::from_secs(240))
+        .wait_for(1000, Duration::from_secs(420))
         .await;
     // A straggler duplicate would arrive after the thousandth: give it the time to.
     tokio::time::sleep(Duration::from_secs(5)).await;

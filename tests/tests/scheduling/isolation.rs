@@ -114,12 +114,23 @@ async fn another_tenants_cursors_are_refused() {
             .get_query(path, &[("limit", "1"), ("cursor", &cursor)])
             .await
             .invalid_cursor();
-        // Nor does it fit another query of the owner's.
-        viewer
-            .get_query(path, &[("limit", "2"), ("cursor", &cursor)])
-            .await
-            .invalid_cursor();
     }
+    // Nor does a cursor fit another query of the owner's (the filters are bound; `limit` is not).
+    let page = viewer
+        .get_query("/v1/posts", &[("limit", "1")])
+        .await
+        .ok_json(200);
+    let cursor = page["next_cursor"]
+        .as_str()
+        .expect("a second page")
+        .to_owned();
+    viewer
+        .get_query(
+            "/v1/posts",
+            &[("limit", "1"), ("status", "draft"), ("cursor", &cursor)],
+        )
+        .await
+        .invalid_cursor();
 }
 
 #[tokio::test]

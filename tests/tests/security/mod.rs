@@ -81,14 +81,24 @@ tenant_routes! {
     PostsUpdate => "PATCH /v1/posts/{id}",
     PostsCancel => "DELETE /v1/posts/{id}",
     PostsRetry => "POST /v1/posts/{id}/retry",
+    AutomationsCreate => "POST /v1/automations",
+    AutomationsPreview => "POST /v1/automations/preview",
+    AutomationsList => "GET /v1/automations",
+    AutomationsGet => "GET /v1/automations/{id}",
+    AutomationsUpdate => "PATCH /v1/automations/{id}",
+    AutomationsDelete => "DELETE /v1/automations/{id}",
+    AutomationsRun => "POST /v1/automations/{id}/run",
+    AutomationsRuns => "GET /v1/automations/{id}/runs",
 }
 
-/// The channel and the draft post that [`tenant_with_event`] creates beside each event, by the
-/// event's id: the channel and post routes are called on them.
+/// The channel, the draft post and the paused automation that [`tenant_with_event`] creates
+/// beside each event, by the event's id: the channel, post and automation routes are called on
+/// them.
 #[derive(Debug, Clone)]
 struct Beside {
     channel: String,
     post: String,
+    automation: String,
 }
 
 fn beside() -> &'static std::sync::Mutex<std::collections::HashMap<String, Beside>> {
@@ -104,7 +114,7 @@ fn beside_event(event_id: &str) -> Beside {
         .expect("the fixture map")
         .get(event_id)
         .cloned()
-        .unwrap_or_else(|| panic!("no channel and post beside event {event_id}"))
+        .unwrap_or_else(|| panic!("no channel, post and automation beside event {event_id}"))
 }
 
 impl Route {
@@ -122,7 +132,10 @@ impl Route {
         match self {
             Route::List => "?limit=100",
             Route::Analytics => &ANALYTICS[ANALYTICS.find('?').unwrap_or(ANALYTICS.len())..],
-            Route::ChannelsList | Route::PostsList => "?limit=100",
+            Route::ChannelsList
+            | Route::PostsList
+            | Route::AutomationsList
+            | Route::AutomationsRuns => "?limit=100",
             _ => "",
         }
     }
@@ -137,9 +150,20 @@ impl Route {
             Route::ChannelsUpdate => Some(json!({"name": "probe"})),
             Route::PostsCreate => Some(json!({"channel_id": beside.channel, "content": "probe"})),
             Route::PostsUpdate => Some(json!({"content": "probe"})),
-            Route::ChannelsRotateSecret | Route::ChannelsTest | Route::PostsRetry => {
-                Some(json!({}))
+            Route::AutomationsCreate => Some(json!({
+                "name": "probe",
+                "enabled": false,
+                "trigger": {"kind": "rate", "every_minutes": 60},
+                "action": {"kind": "webhook", "channel_id": beside.channel},
+            })),
+            Route::AutomationsPreview => {
+                Some(json!({"trigger": {"kind": "rate", "every_minutes": 60}, "count": 2}))
             }
+            Route::AutomationsUpdate => Some(json!({"name": "probe"})),
+            Route::ChannelsRotateSecret
+            | Route::ChannelsTest
+            | Route::PostsRetry
+            | Route::AutomationsRun => Some(json!({})),
             _ => None,
         }
     }
@@ -170,6 +194,7 @@ impl Route {
             Beside {
                 channel: String::new(),
                 post: String::new(),
+                automation: String::new(),
             }
         } else {
             beside_event(id)
@@ -178,6 +203,8 @@ impl Route {
             beside.channel.as_str()
         } else if route.path.starts_with("/v1/posts") {
             beside.post.as_str()
+        } else if route.path.starts_with("/v1/automations") {
+            beside.automation.as_str()
         } else {
             id
         };
@@ -321,6 +348,38 @@ macro_rules! on_every_route {
         async fn on_posts_retry() {
             $check($crate::security::Route::PostsRetry).await
         }
+        #[tokio::test]
+        async fn on_automations_create() {
+            $check($crate::security::Route::AutomationsCreate).await
+        }
+        #[tokio::test]
+        async fn on_automations_preview() {
+            $check($crate::security::Route::AutomationsPreview).await
+        }
+        #[tokio::test]
+        async fn on_automations_list() {
+            $check($crate::security::Route::AutomationsList).await
+        }
+        #[tokio::test]
+        async fn on_automations_get() {
+            $check($crate::security::Route::AutomationsGet).await
+        }
+        #[tokio::test]
+        async fn on_automations_update() {
+            $check($crate::security::Route::AutomationsUpdate).await
+        }
+        #[tokio::test]
+        async fn on_automations_delete() {
+            $check($crate::security::Route::AutomationsDelete).await
+        }
+        #[tokio::test]
+        async fn on_automations_run() {
+            $check($crate::security::Route::AutomationsRun).await
+        }
+        #[tokio::test]
+        async fn on_automations_runs() {
+            $check($crate::security::Route::AutomationsRuns).await
+        }
         const _: () = {
             /// Exhaustive: a `Route` without a test above is a compile error here.
             #[allow(dead_code)]
@@ -345,7 +404,15 @@ macro_rules! on_every_route {
                     | Route::PostsAttempts
                     | Route::PostsUpdate
                     | Route::PostsCancel
-                    | Route::PostsRetry => {}
+                    | Route::PostsRetry
+                    | Route::AutomationsCreate
+                    | Route::AutomationsPreview
+                    | Route::AutomationsList
+                    | Route::AutomationsGet
+                    | Route::AutomationsUpdate
+                    | Route::AutomationsDelete
+                    | Route::AutomationsRun
+                    | Route::AutomationsRuns => {}
                 }
             }
         };
@@ -354,7 +421,8 @@ macro_rules! on_every_route {
 pub(crate) use on_every_route;
 
 /// A fresh tenant holding one event, which an attack must leave exactly as it is, and beside it
-/// a channel and a draft post on it, for the channel and post routes to name.
+/// a channel, a draft post on it and a paused automation acting on it, for the channel, post and
+/// automation routes to name. The automation is paused so that no dispatcher runs it.
 pub async fn tenant_with_event() -> (Tenant, Value) {
     let tenant = Tenant::new();
     let event = create_event(
@@ -380,10 +448,31 @@ pub async fn tenant_with_event() -> (Tenant, Value) {
         .await
         .ok_json(201);
     let post = post["id"].as_str().expect("a post id").to_owned();
-    beside()
-        .lock()
-        .expect("the fixture map")
-        .insert(id_of(&event), Beside { channel, post });
+    let automation = tenant
+        .bulk("editor")
+        .post_json(
+            "/v1/automations",
+            &json!({
+                "name": "beside",
+                "enabled": false,
+                "trigger": {"kind": "schedule", "cron": "0 9 * * *", "timezone": "UTC"},
+                "action": {"kind": "webhook", "channel_id": channel},
+            }),
+        )
+        .await
+        .ok_json(201);
+    let automation = automation["id"]
+        .as_str()
+        .expect("an automation id")
+        .to_owned();
+    beside().lock().expect("the fixture map").insert(
+        id_of(&event),
+        Beside {
+            channel,
+            post,
+            automation,
+        },
+    );
     (tenant, event)
 }
 

@@ -215,7 +215,11 @@ async fn openapi_requires_bearer_auth_on_every_tenant_operation() {
             }
         }
     }
-    assert_eq!(tenant_operations, 5);
+    assert_eq!(
+        tenant_operations,
+        super::Route::ALL.len(),
+        "every tenant route of the suite's table is a bearer operation"
+    );
 }
 
 /// The local gateway publishes its JWKS, as Cognito does: public keys only, RS256 only, and

@@ -5,7 +5,9 @@
 
 mod action;
 mod catchup;
+mod lifecycle;
 mod object;
+mod query;
 mod schedule;
 mod template;
 mod trigger;
@@ -22,6 +24,7 @@ use ulid::Ulid;
 
 pub use action::{Action, PayloadTemplate, PublishPostAction, WebhookAction};
 pub use catchup::{plan_catchup, Catchup, CatchupPlan, CATCHUP_WINDOW, ON_TIME_GRACE};
+pub use query::{AutomationListQuery, Preview, RunAccepted};
 pub use schedule::{
     resolve_fixed, CronExpr, EveryMinutes, PreviewRun, Zone, MAX_CRON_CHARS, MAX_EVERY_MINUTES,
     MIN_EVERY_MINUTES, RATE_ANCHOR,
@@ -313,9 +316,9 @@ pub struct Automation {
     /// `failing` when the service paused it after repeated failures; `null` otherwise.
     #[schema(required = true)]
     pub disabled_reason: Option<AutomationDisabledReason>,
-    #[schema(value_type = Object)]
+    #[schema(value_type = crate::openapi::automations::TriggerSchema)]
     pub trigger: Trigger,
-    #[schema(value_type = Object)]
+    #[schema(value_type = crate::openapi::automations::ActionSchema)]
     pub action: Action,
     pub catchup: Catchup,
     /// The next occurrence while enabled, for schedule and rate triggers; `null` otherwise.

@@ -13,7 +13,7 @@ use super::super::StorageError;
 use crate::domain::post::PostStatus;
 
 #[derive(Debug, Default)]
-pub(super) struct Write {
+pub(in crate::repo) struct Write {
     set: Vec<String>,
     remove: Vec<String>,
     conditions: Vec<String>,

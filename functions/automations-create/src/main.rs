@@ -1,0 +1,20 @@
+//! `POST /v1/automations`: creates a schedule, rate or event automation acting on one of the
+//! caller's active channels.
+
+mod handler;
+
+use shared::domain::Permission;
+use shared::repo::{AutomationsRepository, ChannelsRepository};
+use shared::wiring::{self, TenantRoute};
+use shared::{aws, http};
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    let TenantRoute { config, sdk, edge } = wiring::tenant_route().await?;
+    let edge = edge.idempotent(&config, &sdk, Permission::Write);
+    let deps = handler::Deps {
+        automations: AutomationsRepository::new(aws::dynamodb(&sdk), config.table_name.clone()),
+        channels: ChannelsRepository::new(aws::dynamodb(&sdk), config.table_name),
+    };
+    http::serve(edge, |request| handler::handle(request, &deps)).await
+}

@@ -1,0 +1,19 @@
+//! `GET /v1/automations`: a tenant's automations, oldest first, with signed cursors.
+
+mod handler;
+
+use shared::repo::AutomationsRepository;
+use shared::wiring::{self, TenantRoute};
+use shared::{aws, http};
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    let TenantRoute { config, sdk, edge } = wiring::tenant_route().await?;
+    // Fetched once per cold start: Secrets Manager is not on the request path.
+    let cursors = aws::cursor_signer(&sdk, config.require_cursor_secret_id()?).await?;
+    let automations = AutomationsRepository::new(aws::dynamodb(&sdk), config.table_name);
+    http::serve(edge, |request| {
+        handler::handle(request, &automations, &cursors)
+    })
+    .await
+}
