@@ -8,7 +8,6 @@ use serde_json::json;
 
 use super::{
     at, create, fired, post_action, rfc3339, schedule, sink_channel, stage_next_run, str_of, tick,
-    wait_for_runs,
 };
 
 /// Creates the automation, stages its next run at `from`, ticks 30 s after each instant of
@@ -33,7 +32,9 @@ async fn drive(cron: &str, zone: &str, from: &str, ticks: &[&str], expected: &[&
     for instant in ticks {
         tick(&rfc3339(at(instant) + chrono::TimeDelta::seconds(30))).await;
     }
-    let runs = wait_for_runs(&editor, id, expected.len()).await;
+    let runs = super::wait_for_runs_or_timeout(&editor, id, expected.len()).await;
+    // Cleaned up before the verdict, so that a failure here cannot spill into the next test.
+    super::forget(&editor, &[id.to_owned()]).await;
     let expected: Vec<String> = expected.iter().map(|e| rfc3339(at(e))).collect();
     assert_eq!(
         fired(&runs, "succeeded"),
@@ -48,7 +49,6 @@ async fn drive(cron: &str, zone: &str, from: &str, ticks: &[&str], expected: &[&
             "a publish_post run links its post: {run}"
         );
     }
-    super::forget(&editor, &[id.to_owned()]).await;
 }
 
 #[tokio::test]

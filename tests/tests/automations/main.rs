@@ -157,6 +157,14 @@ pub async fn wait_for_runs(api: &Api, id: &str, n: usize) -> Vec<Value> {
     runs(api, id).await
 }
 
+/// Like [`wait_for_runs`], but answers what there is after the wait instead of failing, for a
+/// test that cleans up before it judges.
+pub async fn wait_for_runs_or_timeout(api: &Api, id: &str, n: usize) -> Vec<Value> {
+    poll(Duration::from_secs(60), || runs(api, id), |r| r.len() >= n).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    runs(api, id).await
+}
+
 /// `scheduled_for` of each run with `status`, oldest first.
 pub fn fired(runs: &[Value], status: &str) -> Vec<String> {
     let mut out: Vec<String> = runs

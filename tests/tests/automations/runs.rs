@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 
 use super::{
     at, create, fired, post_action, rfc3339, runs, schedule, sink_channel, stage_next_run, str_of,
-    tick, wait_for_runs,
+    tick,
 };
 
 /// Two hours of silence, then one tick five minutes past the last occurrence: `latest` runs
@@ -46,15 +46,26 @@ async fn catch_up_after_two_silent_hours_follows_the_policy() {
         ids.push((policy, id));
     }
     tick("2026-06-01T12:05:30Z").await;
+    let mut seen = Vec::new();
     for (policy, id) in &ids {
-        let runs = wait_for_runs(&editor, id, 13).await;
+        let runs = super::wait_for_runs_or_timeout(&editor, id, 13).await;
+        let automation = editor
+            .get(&format!("/v1/automations/{id}"))
+            .await
+            .ok_json(200);
+        seen.push((*policy, runs, automation));
+    }
+    // Cleaned up before the verdict, so that a failure here cannot spill into the next test.
+    let staged: Vec<String> = ids.iter().map(|(_, id)| id.clone()).collect();
+    super::forget(&editor, &staged).await;
+    for (policy, runs, automation) in seen {
         assert_eq!(
             runs.len(),
             13,
             "{policy}: one run per occurrence: {runs:#?}"
         );
         let (ran, skipped) = (fired(&runs, "succeeded"), fired(&runs, "skipped"));
-        match *policy {
+        match policy {
             "latest" => {
                 assert_eq!(ran, expected[12..], "{policy}");
                 assert_eq!(skipped, expected[..12], "{policy}");
@@ -68,18 +79,12 @@ async fn catch_up_after_two_silent_hours_follows_the_policy() {
                 assert_eq!(skipped, expected, "{policy}");
             }
         }
-        let automation = editor
-            .get(&format!("/v1/automations/{id}"))
-            .await
-            .ok_json(200);
         assert_eq!(
             automation["next_run_at"],
             rfc3339(at("2026-06-01T12:10:00Z")),
             "{policy}: the next occurrence after the tick: {automation}"
         );
     }
-    let staged: Vec<String> = ids.iter().map(|(_, id)| id.clone()).collect();
-    super::forget(&editor, &staged).await;
 }
 
 /// Four dispatchers on the same tick over 500 due automations: each occurrence runs once.
@@ -110,17 +115,57 @@ async fn racing_dispatchers_run_each_occurrence_once() {
         .for_each_concurrent(16, |id| stage_next_run(&tenant, id, "2026-05-31T12:00:00Z"))
         .await;
     control::ticks_at(&rfc3339(at("2026-05-31T12:00:30Z")), 4).await;
-    let counts: Vec<usize> = stream::iter(ids.iter())
+    // Every run publishes one post linked to its automation: wait for all 500, then give a
+    // duplicate the time to show up.
+    let viewer = tenant.bulk("viewer");
+    poll(
+        Duration::from_secs(300),
+        || every_post(&viewer),
+        |posts: &Vec<Value>| posts.len() >= 500,
+    )
+    .await;
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let posts = every_post(&viewer).await;
+    let mut posts_per_automation: std::collections::BTreeMap<String, usize> = Default::default();
+    for post in &posts {
+        *posts_per_automation
+            .entry(str_of(post, "automation_id").to_owned())
+            .or_default() += 1;
+    }
+    let runs_per_automation: Vec<usize> = stream::iter(ids.iter())
         .map(|id| {
-            let editor = &editor;
-            async move { wait_for_runs(editor, id, 1).await.len() }
+            let viewer = &viewer;
+            async move { runs(viewer, id).await.len() }
         })
         .buffer_unordered(16)
         .collect()
         .await;
-    let wrong: Vec<&usize> = counts.iter().filter(|n| **n != 1).collect();
-    assert!(wrong.is_empty(), "run counts other than 1: {wrong:?}");
+    // Cleaned up before the verdict, so that a failure here cannot spill into the next test.
     super::forget(&editor, &ids).await;
+    assert_eq!(posts.len(), 500, "one post per occurrence");
+    assert_eq!(posts_per_automation.len(), 500, "every automation ran");
+    assert!(posts_per_automation.values().all(|n| *n == 1));
+    let wrong: Vec<&usize> = runs_per_automation.iter().filter(|n| **n != 1).collect();
+    assert!(wrong.is_empty(), "run counts other than 1: {wrong:?}");
+}
+
+/// Every post of the tenant, following `next_cursor`.
+async fn every_post(api: &ofauto_tests::api::Api) -> Vec<Value> {
+    let mut items = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut query = vec![("limit", "100".to_owned())];
+        if let Some(c) = &cursor {
+            query.push(("cursor", c.clone()));
+        }
+        let q: Vec<(&str, &str)> = query.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let page = api.get_query("/v1/posts", &q).await.ok_json(200);
+        items.extend(page["items"].as_array().expect("items").iter().cloned());
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => return items,
+        }
+    }
 }
 
 /// 100 matching events and 100 that do not match make exactly 100 runs, one per matching event;
