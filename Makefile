@@ -69,7 +69,7 @@ unit: ## Unit tests beside the code
 
 # The delivery tests spend most of their time waiting for instants to come: more threads than
 # cores keep the suite short; the ones that load the stack or measure timing take turns.
-E2E_THREADS ?= 8
+E2E_THREADS ?= 6
 
 integration: deps build ## Black-box tests over HTTP against a local stack they start on free ports
 	$(CARGO) test -p ofauto-tests --no-fail-fast -- --test-threads $(E2E_THREADS)

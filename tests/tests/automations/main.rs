@@ -21,6 +21,7 @@ use ofauto_tests::api::Api;
 use ofauto_tests::control;
 use ofauto_tests::dynamo;
 use ofauto_tests::fixtures::{poll, Tenant};
+use ofauto_tests::receiver::{receiver, Step};
 use serde_json::{json, Value};
 use shared::domain::{AutomationId, TenantId};
 use shared::staging::Key;
@@ -68,17 +69,25 @@ pub fn str_of<'a>(value: &'a Value, field: &str) -> &'a str {
         .unwrap_or_else(|| panic!("`{field}` is a string: {value}"))
 }
 
-/// A channel pointing nowhere useful (a closed loopback port): enough for `publish_post`
-/// actions, whose run succeeds once the post exists.
+/// A channel to a receiver endpoint that takes every delivery (200), for `publish_post` actions:
+/// their run succeeds once the post exists, and the post is then delivered once, not retried
+/// against a closed port by every test at the same time.
 pub async fn sink_channel(tenant: &Tenant) -> String {
+    let endpoint = receiver().endpoint(&format!(
+        "{}-sink-{}",
+        tenant.id,
+        ulid::Ulid::new().to_string().to_lowercase()
+    ));
     let body = tenant
         .bulk("admin")
         .post_json(
             "/v1/channels",
-            &json!({"name": "sink", "kind": "webhook", "url": "http://127.0.0.1:9/sink"}),
+            &json!({"name": "sink", "kind": "webhook", "url": endpoint.url()}),
         )
         .await
         .ok_json(201);
+    let secret = str_of(&body, "signing_secret").to_owned();
+    endpoint.configure(&[secret], vec![], Step::ok()).await;
     str_of(&body, "id").to_owned()
 }
 

@@ -108,13 +108,82 @@ fn beside() -> &'static std::sync::Mutex<std::collections::HashMap<String, Besid
     BESIDE.get_or_init(Default::default)
 }
 
-fn beside_event(event_id: &str) -> Beside {
-    beside()
+/// The tenant of each event [`tenant_with_event`] made, by the event's id: the channel, post and
+/// automation routes need a channel, a post and an automation of that tenant, made on first use
+/// only (most attacks never call those routes, and each channel costs a Secrets Manager secret).
+fn tenants() -> &'static std::sync::Mutex<std::collections::HashMap<String, String>> {
+    static TENANTS: std::sync::OnceLock<
+        std::sync::Mutex<std::collections::HashMap<String, String>>,
+    > = std::sync::OnceLock::new();
+    TENANTS.get_or_init(Default::default)
+}
+
+async fn beside_event(event_id: &str) -> Beside {
+    let known = beside()
         .lock()
         .expect("the fixture map")
         .get(event_id)
+        .cloned();
+    if let Some(found) = known {
+        return found;
+    }
+    let tenant = tenants()
+        .lock()
+        .expect("the tenant map")
+        .get(event_id)
         .cloned()
-        .unwrap_or_else(|| panic!("no channel, post and automation beside event {event_id}"))
+        .unwrap_or_else(|| panic!("event {event_id} was not made by tenant_with_event"));
+    let made = make_beside(&Tenant::with_id(tenant)).await;
+    beside()
+        .lock()
+        .expect("the fixture map")
+        .entry(event_id.to_owned())
+        .or_insert(made)
+        .clone()
+}
+
+/// A channel, a draft post on it and a paused automation, for the tenant under attack.
+async fn make_beside(tenant: &Tenant) -> Beside {
+    let channel = tenant
+        .bulk("admin")
+        .post_json(
+            "/v1/channels",
+            &json!({"name": "beside", "kind": "webhook", "url": "http://127.0.0.1:9/beside"}),
+        )
+        .await
+        .ok_json(201);
+    let channel = channel["id"].as_str().expect("a channel id").to_owned();
+    let post = tenant
+        .bulk("editor")
+        .post_json(
+            "/v1/posts",
+            &json!({"channel_id": channel, "content": "beside"}),
+        )
+        .await
+        .ok_json(201);
+    let post = post["id"].as_str().expect("a post id").to_owned();
+    let automation = tenant
+        .bulk("editor")
+        .post_json(
+            "/v1/automations",
+            &json!({
+                "name": "beside",
+                "enabled": false,
+                "trigger": {"kind": "schedule", "cron": "0 9 * * *", "timezone": "UTC"},
+                "action": {"kind": "webhook", "channel_id": channel},
+            }),
+        )
+        .await
+        .ok_json(201);
+    let automation = automation["id"]
+        .as_str()
+        .expect("an automation id")
+        .to_owned();
+    Beside {
+        channel,
+        post,
+        automation,
+    }
 }
 
 impl Route {
@@ -197,7 +266,7 @@ impl Route {
                 automation: String::new(),
             }
         } else {
-            beside_event(id)
+            beside_event(id).await
         };
         let id = if route.path.starts_with("/v1/channels") {
             beside.channel.as_str()
@@ -430,49 +499,10 @@ pub async fn tenant_with_event() -> (Tenant, Value) {
         &json!({"type": "keep.me", "properties": {"secret": tenant.id}}),
     )
     .await;
-    let channel = tenant
-        .bulk("admin")
-        .post_json(
-            "/v1/channels",
-            &json!({"name": "beside", "kind": "webhook", "url": "http://127.0.0.1:9/beside"}),
-        )
-        .await
-        .ok_json(201);
-    let channel = channel["id"].as_str().expect("a channel id").to_owned();
-    let post = tenant
-        .bulk("editor")
-        .post_json(
-            "/v1/posts",
-            &json!({"channel_id": channel, "content": "beside"}),
-        )
-        .await
-        .ok_json(201);
-    let post = post["id"].as_str().expect("a post id").to_owned();
-    let automation = tenant
-        .bulk("editor")
-        .post_json(
-            "/v1/automations",
-            &json!({
-                "name": "beside",
-                "enabled": false,
-                "trigger": {"kind": "schedule", "cron": "0 9 * * *", "timezone": "UTC"},
-                "action": {"kind": "webhook", "channel_id": channel},
-            }),
-        )
-        .await
-        .ok_json(201);
-    let automation = automation["id"]
-        .as_str()
-        .expect("an automation id")
-        .to_owned();
-    beside().lock().expect("the fixture map").insert(
-        id_of(&event),
-        Beside {
-            channel,
-            post,
-            automation,
-        },
-    );
+    tenants()
+        .lock()
+        .expect("the tenant map")
+        .insert(id_of(&event), tenant.id.clone());
     (tenant, event)
 }
 
