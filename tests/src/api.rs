@@ -39,6 +39,10 @@ pub async fn exclusive() -> tokio::sync::RwLockWriteGuard<'static, ()> {
 
 /// How often a rate-limited (429) request is retried before the 429 is returned as is.
 const RATE_LIMIT_RETRIES: u32 = 30;
+/// How often a 503 is retried, as its `Retry-After` asks clients to: on a busy 2-core machine
+/// moto or DynamoDB Local can stall past a route's 4 s dependency timeout for a moment. A
+/// dependency that stays down still surfaces, after these few tries.
+const UNAVAILABLE_RETRIES: u32 = 3;
 
 impl Api {
     /// No `Authorization` header at all.
@@ -66,8 +70,8 @@ impl Api {
         }
     }
 
-    /// By default a 429 is waited out (per `Retry-After`) and retried, as a well-behaved client
-    /// does: a 429 writes nothing, and the Event Service tests seed hundreds of events per
+    /// By default a 429 (and, a few times, a 503) is waited out per `Retry-After` and retried, as
+    /// a well-behaved client does: a 429 writes nothing, and the Event Service tests seed hundreds of events per
     /// tenant. Tests of the rate limit itself turn that off here.
     pub fn without_rate_limit_retries(mut self) -> Self {
         self.retry_rate_limited = false;
@@ -151,10 +155,14 @@ impl Api {
                 .await
                 .unwrap_or_else(|e| panic!("{method} {url} failed to send: {e}\n{}", log_hint()));
             attempt += 1;
-            if response.status().as_u16() != 429
-                || !self.retry_rate_limited
-                || attempt > RATE_LIMIT_RETRIES
-            {
+            let status = response.status().as_u16();
+            let retry = self.retry_rate_limited
+                && match status {
+                    429 => attempt <= RATE_LIMIT_RETRIES,
+                    503 => attempt <= UNAVAILABLE_RETRIES,
+                    _ => false,
+                };
+            if !retry {
                 break (response, gate);
             }
             drop(gate);
@@ -165,7 +173,7 @@ impl Api {
                 .and_then(|v| v.trim().parse::<u64>().ok())
                 .unwrap_or(1)
                 .clamp(1, 5);
-            eprintln!("{method} {url}: 429, retrying in {wait}s (attempt {attempt})");
+            eprintln!("{method} {url}: {status}, retrying in {wait}s (attempt {attempt})");
             tokio::time::sleep(Duration::from_secs(wait)).await;
         };
         let resp = Resp::read(method, url, response).await;
