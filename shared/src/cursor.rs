@@ -83,6 +83,23 @@ impl CursorSigner {
             .map_err(|_| ApiError::InvalidCursor)?;
         Ok(position)
     }
+
+    /// Where a list continues: nowhere without a cursor, else the position the cursor was sealed
+    /// with, read back by `decode`. A cursor that does not open, or whose position does not
+    /// decode, is the same 400.
+    pub fn resume<T>(
+        &self,
+        tenant: &TenantId,
+        fingerprint: &str,
+        cursor: Option<&str>,
+        decode: impl FnOnce(&str) -> Option<T>,
+    ) -> Result<Option<T>, ApiError> {
+        let Some(cursor) = cursor else {
+            return Ok(None);
+        };
+        let position = self.open(tenant, fingerprint, cursor)?;
+        decode(&position).map(Some).ok_or(ApiError::InvalidCursor)
+    }
 }
 
 #[cfg(test)]
@@ -123,5 +140,23 @@ mod tests {
     #[test]
     fn short_keys_are_refused() {
         assert!(CursorSigner::new(&[0u8; 31]).is_err());
+    }
+
+    #[test]
+    fn resuming_needs_a_cursor_that_opens_and_a_position_that_decodes() {
+        let a = TenantId::parse("a").unwrap();
+        let parse = |raw: &str| raw.parse::<u32>().ok();
+        assert!(matches!(signer().resume(&a, "q", None, parse), Ok(None)));
+        let seven = signer().seal(&a, "q", "7");
+        assert!(matches!(
+            signer().resume(&a, "q", Some(&seven), parse),
+            Ok(Some(7))
+        ));
+        let word = signer().seal(&a, "q", "seven");
+        assert!(matches!(
+            signer().resume(&a, "q", Some(&word), parse),
+            Err(ApiError::InvalidCursor)
+        ));
+        assert!(signer().resume(&a, "other", Some(&seven), parse).is_err());
     }
 }

@@ -23,7 +23,7 @@ use crate::delivery_queue::{DeliveryKind, DeliveryMessage};
 use crate::domain::{Post, TenantId, Timestamp};
 use crate::keys;
 use crate::repo::{
-    AutomationDueEntry, AutomationsRepository, DueEntry, Finish, PostsRepository, StorageError,
+    AutomationsRepository, Due, DueEntry, DueIndex, Finish, PostsRepository, StorageError,
     MISSED_AFTER,
 };
 use crate::schedule::{delay_until, LOOKAHEAD};
@@ -191,6 +191,7 @@ enum Outcome {
 }
 
 pub struct Dispatcher {
+    index: DueIndex,
     posts: PostsRepository,
     automations: AutomationsRepository,
     queue: BatchQueue,
@@ -207,25 +208,10 @@ struct Ready {
     due: Timestamp,
 }
 
-/// One entry of the due index.
-#[derive(Debug)]
-enum Due {
-    Post(DueEntry),
-    Automation(AutomationDueEntry),
-}
-
-impl Due {
-    fn due_at(&self) -> Option<Timestamp> {
-        match self {
-            Due::Post(entry) => entry.due_at(),
-            Due::Automation(entry) => entry.due_at(),
-        }
-    }
-}
-
 impl Dispatcher {
     /// `queue_url` is `DELIVERY_QUEUE_URL` (`Config::require_delivery_queue_url`).
     pub fn new(
+        index: DueIndex,
         posts: PostsRepository,
         automations: AutomationsRepository,
         sqs: aws_sdk_sqs::Client,
@@ -234,6 +220,7 @@ impl Dispatcher {
         lease: Duration,
     ) -> Self {
         Self {
+            index,
             posts,
             automations,
             queue: BatchQueue::new(sqs, queue_url),
@@ -254,34 +241,23 @@ impl Dispatcher {
             shards: shards.len(),
             ..TickSummary::default()
         };
-        // Posts and automations share the index; each has its own query per shard, all at once.
-        let queries = shards.iter().map(|shard| async move {
-            let (posts, automations) = future::join(
-                self.posts.due(shard, until),
-                self.automations.due(shard, until),
-            )
-            .await;
-            (shard, posts, automations)
-        });
+        // One query per shard, all at once; posts and automations share the index.
+        let queries = shards
+            .iter()
+            .map(|shard| async move { (shard, self.index.due(shard, until).await) });
         let mut due = Vec::new();
-        for (shard, posts, automations) in future::join_all(queries).await {
-            match (posts, automations) {
-                (Ok(posts), Ok(automations)) => {
-                    summary.automations_found += automations.len();
-                    due.extend(posts.into_iter().map(Due::Post));
-                    due.extend(automations.into_iter().map(Due::Automation));
+        for (shard, result) in future::join_all(queries).await {
+            match result {
+                Ok(entries) => {
+                    summary.automations_found += entries
+                        .iter()
+                        .filter(|e| matches!(e, Due::Automation(_)))
+                        .count();
+                    due.extend(entries);
                 }
-                (posts, automations) => {
+                Err(error) => {
                     summary.shards_failed += 1;
-                    // Half a shard is still worth doing; the other half waits for the next tick.
-                    if let Ok(posts) = posts {
-                        due.extend(posts.into_iter().map(Due::Post));
-                    }
-                    if let Ok(automations) = automations {
-                        summary.automations_found += automations.len();
-                        due.extend(automations.into_iter().map(Due::Automation));
-                    }
-                    tracing::error!(shard = %shard, "due shard query failed");
+                    tracing::error!(shard = %shard, %error, "due shard query failed");
                 }
             }
         }

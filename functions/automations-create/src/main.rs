@@ -12,9 +12,11 @@ use shared::{aws, http};
 async fn main() -> Result<(), lambda_http::Error> {
     let TenantRoute { config, sdk, edge } = wiring::tenant_route().await?;
     let edge = edge.idempotent(&config, &sdk, Permission::Write);
+    // One client for every repository: building one per repository costs cold start.
+    let dynamodb = aws::dynamodb(&sdk);
     let deps = handler::Deps {
-        automations: AutomationsRepository::new(aws::dynamodb(&sdk), config.table_name.clone()),
-        channels: ChannelsRepository::new(aws::dynamodb(&sdk), config.table_name),
+        automations: AutomationsRepository::new(dynamodb.clone(), config.table_name.clone()),
+        channels: ChannelsRepository::new(dynamodb, config.table_name),
     };
     http::serve(edge, |request| handler::handle(request, &deps)).await
 }

@@ -3,7 +3,7 @@ use lambda_http::Request;
 use shared::domain::{AutomationId, AutomationListQuery, Page, Permission};
 use shared::http::{json, HttpResult, RequestParts};
 use shared::repo::AutomationsRepository;
-use shared::{ApiError, CursorSigner};
+use shared::CursorSigner;
 
 pub async fn handle(
     request: Request,
@@ -13,13 +13,12 @@ pub async fn handle(
     let caller = request.caller(Permission::Read)?;
     let query = AutomationListQuery::parse(|name| request.query(name))?;
     let fingerprint = AutomationListQuery::fingerprint();
-    let after = match &query.cursor {
-        None => None,
-        Some(cursor) => {
-            let position = cursors.open(caller.tenant(), &fingerprint, cursor)?;
-            Some(AutomationId::parse(&position).ok_or(ApiError::InvalidCursor)?)
-        }
-    };
+    let after = cursors.resume(
+        caller.tenant(),
+        &fingerprint,
+        query.cursor.as_deref(),
+        AutomationId::parse,
+    )?;
     let page = automations
         .list(caller.tenant(), query.limit, after)
         .await?;

@@ -19,13 +19,12 @@ pub async fn handle(
     let query = AutomationListQuery::parse(|name| request.query(name))?;
     // Bound to the automation: a cursor from another automation's runs is refused.
     let fingerprint = AutomationListQuery::runs_fingerprint(id);
-    let after = match &query.cursor {
-        None => None,
-        Some(cursor) => {
-            let position = cursors.open(caller.tenant(), &fingerprint, cursor)?;
-            Some(RunPosition::decode(&position).ok_or(ApiError::InvalidCursor)?)
-        }
-    };
+    let after = cursors.resume(
+        caller.tenant(),
+        &fingerprint,
+        query.cursor.as_deref(),
+        RunPosition::decode,
+    )?;
     let page = automations
         .runs(caller.tenant(), id, query.limit, after)
         .await?

@@ -13,8 +13,10 @@ async fn main() -> Result<(), lambda_http::Error> {
     let TenantRoute { config, sdk, edge } = wiring::tenant_route().await?;
     let secrets = ChannelSecrets::from_config(&sdk, &config)?;
     let events = DomainEvents::from_sdk(&sdk, config.require_event_bus_name()?);
-    let channels = ChannelsRepository::new(aws::dynamodb(&sdk), &config.table_name);
-    let posts = PostsRepository::new(aws::dynamodb(&sdk), config.table_name);
+    // One client for every repository: building one per repository costs cold start.
+    let dynamodb = aws::dynamodb(&sdk);
+    let channels = ChannelsRepository::new(dynamodb.clone(), &config.table_name);
+    let posts = PostsRepository::new(dynamodb, config.table_name);
     let deps = handler::Deps {
         channels: &channels,
         secrets: &secrets,

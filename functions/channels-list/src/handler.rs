@@ -3,7 +3,7 @@ use lambda_http::Request;
 use shared::domain::{ChannelId, ChannelListQuery, Page, Permission};
 use shared::http::{json, HttpResult, RequestParts};
 use shared::repo::ChannelsRepository;
-use shared::{ApiError, CursorSigner};
+use shared::CursorSigner;
 
 pub async fn handle(
     request: Request,
@@ -13,13 +13,12 @@ pub async fn handle(
     let caller = request.caller(Permission::Read)?;
     let query = ChannelListQuery::parse(|name| request.query(name))?;
     let fingerprint = query.fingerprint();
-    let after = match &query.cursor {
-        None => None,
-        Some(cursor) => {
-            let position = cursors.open(caller.tenant(), &fingerprint, cursor)?;
-            Some(ChannelId::parse(&position).ok_or(ApiError::InvalidCursor)?)
-        }
-    };
+    let after = cursors.resume(
+        caller.tenant(),
+        &fingerprint,
+        query.cursor.as_deref(),
+        ChannelId::parse,
+    )?;
     let page = channels.list(caller.tenant(), query.limit, after).await?;
     let next_cursor = page
         .last
@@ -38,6 +37,7 @@ mod tests {
     use super::*;
     use lambda_http::RequestExt;
     use shared::testing::{request, unreachable_dynamodb};
+    use shared::ApiError;
     use std::collections::HashMap;
 
     fn with_query(groups: &str, pairs: &[(&str, &str)]) -> Request {

@@ -5,7 +5,6 @@ use shared::domain::Permission;
 use shared::domain::{EventListQuery, Page};
 use shared::http::{json, HttpResult, RequestParts};
 use shared::repo::EventsRepository;
-use shared::ApiError;
 use shared::CursorSigner;
 
 pub async fn handle(
@@ -16,13 +15,12 @@ pub async fn handle(
     let caller = request.caller(Permission::Read)?;
     let query = EventListQuery::parse(|name| request.query(name))?;
     let fingerprint = query.fingerprint();
-    let after = match &query.cursor {
-        None => None,
-        Some(cursor) => {
-            let position = cursors.open(caller.tenant(), &fingerprint, cursor)?;
-            Some(EventId::parse(&position).ok_or(ApiError::InvalidCursor)?)
-        }
-    };
+    let after = cursors.resume(
+        caller.tenant(),
+        &fingerprint,
+        query.cursor.as_deref(),
+        EventId::parse,
+    )?;
     let page = events.list(caller.tenant(), &query, after).await?;
     let next_cursor = page
         .last
@@ -41,6 +39,7 @@ mod tests {
     use super::*;
     use lambda_http::RequestExt;
     use shared::testing::{request, unreachable_dynamodb};
+    use shared::ApiError;
     use std::collections::HashMap;
 
     fn with_query(pairs: &[(&str, &str)]) -> Request {

@@ -19,17 +19,12 @@ pub async fn handle(
     let query = AttemptListQuery::parse(|name| request.query(name))?;
     // Bound to the post: a cursor from another post's attempts is refused.
     let fingerprint = AttemptListQuery::fingerprint(id);
-    let after = match &query.cursor {
-        None => None,
-        Some(cursor) => {
-            let position = cursors.open(caller.tenant(), &fingerprint, cursor)?;
-            Some(
-                position
-                    .parse::<u32>()
-                    .map_err(|_| ApiError::InvalidCursor)?,
-            )
-        }
-    };
+    let after = cursors.resume(
+        caller.tenant(),
+        &fingerprint,
+        query.cursor.as_deref(),
+        |raw| raw.parse::<u32>().ok(),
+    )?;
     let page = posts
         .attempts(caller.tenant(), id, query.limit, after)
         .await?

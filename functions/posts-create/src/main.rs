@@ -18,8 +18,10 @@ async fn main() -> Result<(), lambda_http::Error> {
         config.require_delivery_queue_url()?,
     );
     let handover = Handover::new(queue, config.delivery_lease());
-    let posts = PostsRepository::new(aws::dynamodb(&sdk), config.table_name.clone());
-    let channels = ChannelsRepository::new(aws::dynamodb(&sdk), config.table_name);
+    // One client for every repository: building one per repository costs cold start.
+    let dynamodb = aws::dynamodb(&sdk);
+    let posts = PostsRepository::new(dynamodb.clone(), config.table_name.clone());
+    let channels = ChannelsRepository::new(dynamodb, config.table_name);
     let deps = handler::Deps {
         service: PostService::new(posts, channels, handover),
     };

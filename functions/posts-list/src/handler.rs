@@ -3,7 +3,6 @@ use lambda_http::Request;
 use shared::domain::{Page, Permission, PostListQuery, PostPosition};
 use shared::http::{json, HttpResult, RequestParts};
 use shared::repo::PostsRepository;
-use shared::ApiError;
 use shared::CursorSigner;
 
 pub async fn handle(
@@ -14,13 +13,12 @@ pub async fn handle(
     let caller = request.caller(Permission::Read)?;
     let query = PostListQuery::parse(|name| request.query(name))?;
     let fingerprint = query.fingerprint();
-    let after = match &query.cursor {
-        None => None,
-        Some(cursor) => {
-            let position = cursors.open(caller.tenant(), &fingerprint, cursor)?;
-            Some(PostPosition::decode(&position).ok_or(ApiError::InvalidCursor)?)
-        }
-    };
+    let after = cursors.resume(
+        caller.tenant(),
+        &fingerprint,
+        query.cursor.as_deref(),
+        PostPosition::decode,
+    )?;
     let page = posts.list(caller.tenant(), &query, after).await?;
     let next_cursor = page
         .last
@@ -40,6 +38,7 @@ mod tests {
     use lambda_http::RequestExt;
     use shared::domain::{PostId, TenantId};
     use shared::testing::{request, unreachable_dynamodb};
+    use shared::ApiError;
     use std::collections::HashMap;
 
     fn with_query(pairs: &[(&str, &str)]) -> Request {

@@ -3,13 +3,12 @@
 //! and on exactly the attempts before this one having started, so of two copies of a message
 //! (SQS delivers at least once; two dispatchers may both enqueue after a crash) only one acts.
 
-use aws_sdk_dynamodb::error::SdkError;
-use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::Client;
 
 use crate::domain::{AutomationId, RunId, TenantId, Timestamp};
 use crate::keys::Key;
 use crate::repo::attributes::{n, s};
+use crate::repo::conditional::unless_refused;
 use crate::repo::StorageError;
 
 // The run item's attribute names (repo::automations stores them under these).
@@ -80,17 +79,6 @@ impl RunAttempts {
         } else {
             update.update_expression("SET #attempts = :attempt")
         };
-        match update.send().await {
-            Ok(_) => Ok(true),
-            Err(SdkError::ServiceError(service))
-                if matches!(
-                    service.err(),
-                    UpdateItemError::ConditionalCheckFailedException(_)
-                ) =>
-            {
-                Ok(false)
-            }
-            Err(error) => Err(StorageError::from_sdk(error)),
-        }
+        Ok(unless_refused(update.send().await)?.is_some())
     }
 }

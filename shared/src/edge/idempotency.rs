@@ -253,16 +253,7 @@ impl IdempotencyStore {
     }
 
     async fn read(&self, key: &Key<'_>) -> Result<Option<Item>, StorageError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(key.to_item()))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(StorageError::from_sdk)?;
-        Ok(output.item.filter(|item| !item.is_empty()))
+        crate::repo::get::get_item(&self.client, &self.table, key.to_item()).await
     }
 
     pub async fn complete(

@@ -9,12 +9,11 @@
 mod item;
 mod schedule;
 
-use aws_sdk_dynamodb::error::SdkError;
-use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use aws_sdk_dynamodb::Client;
 
 use super::attributes::{n, s, Item};
+use super::page::cut_page;
 use super::posts::write::Write;
 use super::StorageError;
 use crate::domain::automation::{Automation, AutomationId, AutomationPatch, Run};
@@ -130,16 +129,7 @@ impl AutomationsRepository {
     }
 
     pub(super) async fn get_item(&self, key: Item) -> Result<Option<Item>, StorageError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(key))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(StorageError::from_sdk)?;
-        Ok(output.item.filter(|item| !item.is_empty()))
+        super::get::get_item(&self.client, &self.table, key).await
     }
 
     /// Oldest first (ids are ULIDs from the creation instant). Fetches one extra item to know
@@ -171,13 +161,7 @@ impl AutomationsRepository {
             .into_iter()
             .map(automation_from_item)
             .collect::<Result<Vec<_>, _>>()?;
-        let more = items.len() > size;
-        items.truncate(size);
-        let last = if more {
-            items.last().map(|a| a.id)
-        } else {
-            None
-        };
+        let last = cut_page(&mut items, size).map(|a| a.id);
         Ok(AutomationPage { items, last })
     }
 
@@ -301,16 +285,10 @@ impl AutomationsRepository {
                 break;
             }
         }
-        let more = records.len() > size;
-        records.truncate(size);
-        let last = if more {
-            records.last().map(|r| RunPosition {
-                scheduled_for: r.scheduled_for,
-                occurrence: r.occurrence.clone(),
-            })
-        } else {
-            None
-        };
+        let last = cut_page(&mut records, size).map(|r| RunPosition {
+            scheduled_for: r.scheduled_for,
+            occurrence: r.occurrence.clone(),
+        });
         let items = records.iter().filter_map(RunRecord::to_run).collect();
         Ok(Some(RunPage { items, last }))
     }
@@ -334,18 +312,8 @@ impl AutomationsRepository {
             .return_values(ReturnValue::AllNew)
             .send()
             .await;
-        match result {
-            Ok(output) => Ok(Some(output.attributes.unwrap_or_default())),
-            Err(SdkError::ServiceError(service))
-                if matches!(
-                    service.err(),
-                    UpdateItemError::ConditionalCheckFailedException(_)
-                ) =>
-            {
-                Ok(None)
-            }
-            Err(err) => Err(StorageError::from_sdk(err)),
-        }
+        Ok(super::conditional::unless_refused(result)?
+            .map(|output| output.attributes.unwrap_or_default()))
     }
 }
 

@@ -4,13 +4,15 @@
 
 use std::time::Duration;
 
-use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::ReturnValue;
 use aws_sdk_dynamodb::Client;
 use chrono::TimeDelta;
 use serde::{Deserialize, Serialize};
 
 use super::attributes::{from_item, n, s, to_item, Entity, Item};
+use super::conditional::unless_refused;
+use super::get::get_item;
+use super::page::cut_page;
 use super::StorageError;
 use crate::domain::channel::{
     Channel, ChannelKind, ChannelName, ChannelPatch, ChannelStatus, DisabledReason,
@@ -77,20 +79,14 @@ impl ChannelsRepository {
         tenant: &TenantId,
         id: ChannelId,
     ) -> Result<Option<StoredChannel>, StorageError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(Key::Channel { tenant, id }.to_item()))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(StorageError::from_sdk)?;
-        output
-            .item
-            .filter(|item| !item.is_empty())
-            .map(stored_from_item)
-            .transpose()
+        get_item(
+            &self.client,
+            &self.table,
+            Key::Channel { tenant, id }.to_item(),
+        )
+        .await?
+        .map(stored_from_item)
+        .transpose()
     }
 
     /// Oldest first (ids are ULIDs). Fetches one extra item to know whether another page exists.
@@ -121,13 +117,7 @@ impl ChannelsRepository {
             .into_iter()
             .map(|item| stored_from_item(item).map(|stored| stored.channel))
             .collect::<Result<Vec<_>, _>>()?;
-        let more = items.len() > size;
-        items.truncate(size);
-        let last = if more {
-            items.last().map(|c| c.id)
-        } else {
-            None
-        };
+        let last = cut_page(&mut items, size).map(|c| c.id);
         Ok(ChannelPage { items, last })
     }
 
@@ -174,11 +164,9 @@ impl ChannelsRepository {
             .return_values(ReturnValue::AllNew)
             .send()
             .await;
-        match result {
-            Ok(output) => channel_from_attributes(output.attributes).map(Some),
-            Err(err) if is_condition_failure(&err) => Ok(None),
-            Err(err) => Err(StorageError::from_sdk(err)),
-        }
+        unless_refused(result)?
+            .map(|output| channel_from_attributes(output.attributes))
+            .transpose()
     }
 
     /// Returns whether the channel existed.
@@ -210,11 +198,8 @@ impl ChannelsRepository {
             .condition_expression("attribute_exists(pk) AND attribute_exists(failing_since)")
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(err) if is_condition_failure(&err) => Ok(()),
-            Err(err) => Err(StorageError::from_sdk(err)),
-        }
+        // Refused when there was no failing run to end: nothing to do.
+        unless_refused(result).map(drop)
     }
 
     /// Notes a failed delivery: starts the failing run if none is open, and disables the channel
@@ -240,12 +225,11 @@ impl ChannelsRepository {
             .return_values(ReturnValue::AllNew)
             .send()
             .await;
-        let channel = match result {
-            Ok(output) => channel_from_attributes(output.attributes)?,
-            // Gone or already disabled: nothing to track.
-            Err(err) if is_condition_failure(&err) => return Ok(None),
-            Err(err) => return Err(StorageError::from_sdk(err)),
+        // Refused when the channel is gone or already disabled: nothing to track.
+        let Some(output) = unless_refused(result)? else {
+            return Ok(None);
         };
+        let channel = channel_from_attributes(output.attributes)?;
         let since = channel.failing_since.unwrap_or(now);
         let limit = TimeDelta::from_std(failing_after).unwrap_or(TimeDelta::MAX);
         if now.datetime() - since.datetime() >= limit {
@@ -280,11 +264,9 @@ impl ChannelsRepository {
             .return_values(ReturnValue::AllNew)
             .send()
             .await;
-        match result {
-            Ok(output) => channel_from_attributes(output.attributes).map(Some),
-            Err(err) if is_condition_failure(&err) => Ok(None),
-            Err(err) => Err(StorageError::from_sdk(err)),
-        }
+        unless_refused(result)?
+            .map(|output| channel_from_attributes(output.attributes))
+            .transpose()
     }
 
     /// After a rotation: the new version makes every deliverer's cache miss and read the new
@@ -307,19 +289,10 @@ impl ChannelsRepository {
             .return_values(ReturnValue::AllNew)
             .send()
             .await;
-        match result {
-            Ok(output) => stored_from_item(output.attributes.unwrap_or_default()).map(Some),
-            Err(err) if is_condition_failure(&err) => Ok(None),
-            Err(err) => Err(StorageError::from_sdk(err)),
-        }
+        unless_refused(result)?
+            .map(|output| stored_from_item(output.attributes.unwrap_or_default()))
+            .transpose()
     }
-}
-
-fn is_condition_failure<R>(err: &aws_sdk_dynamodb::error::SdkError<UpdateItemError, R>) -> bool {
-    matches!(
-        err.as_service_error(),
-        Some(UpdateItemError::ConditionalCheckFailedException(_))
-    )
 }
 
 /// A channel as the table stores it, less its key.

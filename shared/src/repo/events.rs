@@ -6,6 +6,7 @@ use aws_sdk_dynamodb::Client;
 use serde::{Deserialize, Serialize};
 
 use super::attributes::{from_item, s, to_item, Entity, Item};
+use super::page::cut_page;
 use super::StorageError;
 use crate::domain::event::{Event, EventSource, EventType, Properties};
 use crate::domain::ids::EventId;
@@ -145,13 +146,8 @@ impl EventsRepository {
             .into_iter()
             .map(event_from_item)
             .collect::<Result<Vec<_>, _>>()?;
-        let more = items.len() > usize::from(query.limit.get());
-        items.truncate(usize::from(query.limit.get()));
-        let last = if more {
-            items.last().and_then(|e| EventId::parse(&e.id))
-        } else {
-            None
-        };
+        let last = cut_page(&mut items, usize::from(query.limit.get()))
+            .and_then(|e| EventId::parse(&e.id));
         Ok(EventPage { items, last })
     }
 }

@@ -4,9 +4,13 @@
 pub(crate) mod attributes;
 pub(crate) mod automations;
 pub(crate) mod channels;
+pub(crate) mod conditional;
 pub(crate) mod counters;
+pub(crate) mod due;
 pub(crate) mod error;
 pub(crate) mod events;
+pub(crate) mod get;
+pub(crate) mod page;
 pub(crate) mod posts;
 
 pub use automations::{
@@ -15,6 +19,7 @@ pub use automations::{
 };
 pub use channels::{ChannelPage, ChannelsRepository, StoredChannel};
 pub use counters::{CountersRepository, PoisonedChange};
+pub use due::{Due, DueIndex};
 pub use error::StorageError;
 pub use events::EventsRepository;
 pub use posts::{

@@ -12,6 +12,8 @@ use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditi
 use aws_sdk_dynamodb::Client;
 
 use super::attributes::{from_item, Item};
+use super::get::get_item;
+use super::page::cut_page;
 use super::StorageError;
 use crate::domain::ids::PostId;
 use crate::domain::list::Limit;
@@ -126,16 +128,14 @@ impl PostsRepository {
         tenant: &TenantId,
         id: PostId,
     ) -> Result<Option<PostRecord>, StorageError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(Key::Post { tenant, id }.to_item()))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(StorageError::from_sdk)?;
-        output.item.map(record_from_item).transpose()
+        get_item(
+            &self.client,
+            &self.table,
+            Key::Post { tenant, id }.to_item(),
+        )
+        .await?
+        .map(record_from_item)
+        .transpose()
     }
 
     /// By `scheduled_at`, then id; drafts last. With `from` or `to`, drafts (which have no
@@ -223,13 +223,7 @@ impl PostsRepository {
                 break;
             }
         }
-        let more = items.len() > limit;
-        items.truncate(limit);
-        let last = if more {
-            items.last().map(PostPosition::of)
-        } else {
-            None
-        };
+        let last = cut_page(&mut items, limit).map(PostPosition::of);
         Ok(PostPage { items, last })
     }
 
@@ -280,13 +274,7 @@ impl PostsRepository {
             .into_iter()
             .map(attempt_from_item)
             .collect::<Result<Vec<_>, _>>()?;
-        let more = items.len() > limit;
-        items.truncate(limit);
-        let last = if more {
-            items.last().map(|a| a.n)
-        } else {
-            None
-        };
+        let last = cut_page(&mut items, limit).map(|a| a.n);
         Ok(Some(AttemptPage { items, last }))
     }
 

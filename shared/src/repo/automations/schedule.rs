@@ -34,6 +34,10 @@ pub struct AutomationDueEntry {
 }
 
 impl AutomationDueEntry {
+    pub(crate) fn from_index(key: Item, due_at: String) -> Self {
+        Self { key, due_at }
+    }
+
     /// The entry a writer that just put the automation on the index at `due_at` would find: a
     /// fast path can claim with it without querying the index.
     pub fn for_automation(tenant: &TenantId, id: AutomationId, due_at: Timestamp) -> Self {
@@ -49,56 +53,6 @@ impl AutomationDueEntry {
 }
 
 impl AutomationsRepository {
-    /// The automations on one due-index shard due at or before `until`, oldest first. The index
-    /// also holds posts (sort key `P`); those are left out while reading, and anything else
-    /// whose sort key is no automation id is ignored.
-    pub async fn due(
-        &self,
-        shard: &str,
-        until: Timestamp,
-    ) -> Result<Vec<AutomationDueEntry>, StorageError> {
-        let mut entries = Vec::new();
-        let mut start = None;
-        loop {
-            let output = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name(keys::DUE_INDEX)
-                .key_condition_expression("#shard = :shard AND #due <= :until")
-                .filter_expression("#sk <> :post")
-                .expression_attribute_names("#shard", keys::DUE_SHARD)
-                .expression_attribute_names("#due", keys::DUE_AT)
-                .expression_attribute_names("#sk", keys::SK)
-                .expression_attribute_values(":shard", s(shard))
-                .expression_attribute_values(":until", s(keys::due_at_value(until)))
-                .expression_attribute_values(":post", s(keys::POST_SORT_KEY))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(StorageError::from_sdk)?;
-            for item in output.items.unwrap_or_default() {
-                let text = |name: &str| item.get(name).and_then(|v| v.as_s().ok()).cloned();
-                let (Some(pk), Some(sk), Some(due_at)) =
-                    (text(keys::PK), text(keys::SK), text(keys::DUE_AT))
-                else {
-                    return Err(StorageError::Corrupt(
-                        "due index entry lacks its keys".into(),
-                    ));
-                };
-                if AutomationId::parse(&sk).is_none() {
-                    continue;
-                }
-                let key = Item::from([(keys::PK.to_owned(), s(pk)), (keys::SK.to_owned(), s(sk))]);
-                entries.push(AutomationDueEntry { key, due_at });
-            }
-            start = output.last_evaluated_key.filter(|k| !k.is_empty());
-            if start.is_none() {
-                return Ok(entries);
-            }
-        }
-    }
-
     /// The automation a due entry names, read consistently; `None` when it is gone (or the
     /// entry names something else).
     pub async fn get_due(

@@ -41,6 +41,10 @@ pub struct DueEntry {
 }
 
 impl DueEntry {
+    pub(crate) fn from_index(key: Item, due_at: String) -> Self {
+        Self { key, due_at }
+    }
+
     /// The entry a writer that just put `id` on the index at `due_at` would find: the fast path
     /// claims with it without querying the index.
     pub fn for_post(tenant: &TenantId, id: PostId, due_at: Timestamp) -> Self {
@@ -85,48 +89,6 @@ pub enum Finish {
 }
 
 impl PostsRepository {
-    /// The posts on one due-index shard due at or before `until`, oldest first.
-    pub async fn due(&self, shard: &str, until: Timestamp) -> Result<Vec<DueEntry>, StorageError> {
-        let mut entries = Vec::new();
-        let mut start = None;
-        loop {
-            let output = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name(keys::DUE_INDEX)
-                .key_condition_expression("#shard = :shard AND #due <= :until")
-                // The index holds every kind of due item; posts are the ones keyed `P`.
-                .filter_expression("#sk = :post")
-                .expression_attribute_names("#shard", keys::DUE_SHARD)
-                .expression_attribute_names("#due", keys::DUE_AT)
-                .expression_attribute_names("#sk", keys::SK)
-                .expression_attribute_values(":shard", s(shard))
-                .expression_attribute_values(":until", s(keys::due_at_value(until)))
-                .expression_attribute_values(":post", s(keys::POST_SORT_KEY))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(StorageError::from_sdk)?;
-            for item in output.items.unwrap_or_default() {
-                let text = |name: &str| item.get(name).and_then(|v| v.as_s().ok()).cloned();
-                let (Some(pk), Some(sk), Some(due_at)) =
-                    (text(keys::PK), text(keys::SK), text(keys::DUE_AT))
-                else {
-                    return Err(StorageError::Corrupt(
-                        "due index entry lacks its keys".into(),
-                    ));
-                };
-                let key = Item::from([(keys::PK.to_owned(), s(pk)), (keys::SK.to_owned(), s(sk))]);
-                entries.push(DueEntry { key, due_at });
-            }
-            start = output.last_evaluated_key.filter(|k| !k.is_empty());
-            if start.is_none() {
-                return Ok(entries);
-            }
-        }
-    }
-
     /// Claims a due post for delivery: `publishing`, a fresh claim id, a lease until `lease`
     /// after the attempt is due, and `due_at` moved to the lease's end, so that the post
     /// resurfaces if its claimant dies. Conditional on the due time seen, and on the post
