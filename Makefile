@@ -13,14 +13,13 @@ ROLE ?= editor
 
 NODE_STAMP := infra/node_modules/.installed
 VENV_STAMP := infra/.venv/.installed
-LAMBDA_VENV := .venv-lambda
 RECEIVER_VENV := .venv-receiver
 RECEIVER_REQUIREMENTS := scripts/requirements-receiver.txt
 # `make receiver PORT=9000`: PORT only when given on the command line, else 9000, so that a
 # receiver never takes the port `make dev` serves on.
 RECEIVER_PORT = $(if $(filter command line,$(origin PORT)),$(PORT),9000)
 
-.PHONY: help deps build dev token receiver test lint unit integration fuzz terraform-check deny audit package openapi load bench bench-delivery clean
+.PHONY: help deps build dev token receiver test lint unit integration smoke fuzz terraform-check workflows-check deny audit package publish-artifacts openapi load bench bench-delivery bench-automations clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -57,7 +56,7 @@ receiver: ## A local webhook receiver that prints each delivery it verifies: mak
 	fi
 	$(RECEIVER_VENV)/bin/python scripts/webhook_receiver.py --port $(RECEIVER_PORT) $(foreach s,$(SECRET),--secret $(s))
 
-test: lint unit integration fuzz terraform-check deny ## Everything CI runs
+test: lint unit integration smoke fuzz terraform-check workflows-check deny ## Everything CI runs
 	@echo "make test: all checks passed"
 
 lint: ## rustfmt and clippy, warnings are errors
@@ -74,11 +73,17 @@ E2E_THREADS ?= 6
 integration: deps build ## Black-box tests over HTTP against a local stack they start on free ports
 	$(CARGO) test -p ofauto-tests --no-fail-fast -- --test-threads $(E2E_THREADS)
 
+smoke: deps build ## scripts/smoke.sh (the post-deploy smoke test) against a local stack on a free port, about 40 s
+	bash scripts/smoke_local.sh
+
 fuzz: deps build ## schemathesis on a local stack (free port): every operation, seeded, about a minute
 	bash scripts/schemathesis.sh
 
 terraform-check: ## terraform fmt, checkov (offline) and the HCL structure tests
 	bash scripts/terraform_check.sh
+
+workflows-check: ## zizmor --offline and check-jsonschema on .github/ (installs both into .venv-workflows once)
+	bash scripts/check_workflows.sh
 
 deny: ## cargo-deny licence, ban and source policy (deny.toml), offline; installs cargo-deny into .tools once
 	bash scripts/cargo_deny.sh
@@ -86,10 +91,12 @@ deny: ## cargo-deny licence, ban and source policy (deny.toml), offline; install
 audit: ## cargo-deny RustSec advisories check (needs the advisory database from GitHub)
 	bash scripts/cargo_deny.sh audit
 
-package: ## Build arm64 Lambda zips with cargo-lambda into target/lambda/<name>/bootstrap.zip
-	rustup target add aarch64-unknown-linux-gnu
-	@[ -x $(LAMBDA_VENV)/bin/cargo-lambda ] || { $(PYTHON) -m venv $(LAMBDA_VENV) && $(LAMBDA_VENV)/bin/pip install --quiet -r scripts/requirements-lambda.txt; }
-	PATH="$(CURDIR)/$(LAMBDA_VENV)/bin:$$PATH" cargo-lambda lambda build --release --arm64 --output-format zip $(foreach f,$(shell $(PYTHON) -c 'import json;print(" ".join(f["name"] for f in json.load(open("functions/manifest.json"))["functions"]))'),-p $(f))
+package: ## arm64 Lambda zips with cargo-lambda in target/lambda/<name>/bootstrap.zip, with their SHA-256 and a size table
+	bash scripts/package.sh
+
+publish-artifacts: ## ARTIFACT_BUCKET=name: upload the zips and hashes to s3://<bucket>/<commit>/ with the aws CLI (after `make package`)
+	@[ -n "$(ARTIFACT_BUCKET)" ] || { echo "usage: ARTIFACT_BUCKET=my-bucket make publish-artifacts [ARTIFACT_PREFIX=...]" >&2; exit 2; }
+	ARTIFACT_BUCKET="$(ARTIFACT_BUCKET)" ARTIFACT_PREFIX="$(ARTIFACT_PREFIX)" bash scripts/package.sh publish
 
 load: ## Goose load test against a running `make dev` (loopback only; bounded: 8 users x 100 requests, 90 s watchdog)
 	@TOKEN=$$($(MAKE) --no-print-directory token TENANT=load-test ROLE=editor); \
@@ -101,6 +108,9 @@ bench: deps ## Latency, cold-start and memory medians on a local stack of releas
 
 bench-delivery: deps build ## Deliveries/s of one deliverer invocation and of the stack, and lateness p50/p99 (debug build; OFAUTO_BIN_DIR=target/release for release)
 	$(CARGO) run --quiet -p ofauto-tests --example bench_delivery -- --posts $(or $(POSTS),500)
+
+bench-automations: deps build ## Occurrences/s one dispatcher tick claims and enqueues, and lag from occurrence to run start p50/p99 (debug build; OFAUTO_BIN_DIR=target/release for release)
+	$(CARGO) run --quiet -p ofauto-tests --example bench_automations -- --automations $(or $(AUTOMATIONS),500)
 
 openapi: ## Regenerate openapi.json from the Rust types (a unit test fails when it is stale)
 	$(CARGO) run --quiet -p shared --example openapi > openapi.json

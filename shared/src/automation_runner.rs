@@ -16,7 +16,8 @@ mod stream;
 
 pub use finish::{run_event, RunEnd};
 pub use occurrences::{
-    look_ahead, plan_occurrences, OccurrencePlan, MAX_EXPIRED_COUNTED, MAX_PER_CLAIM,
+    look_ahead, plan_occurrences, OccurrencePlan, MAX_EXPIRED_COUNTED, MAX_EXPIRED_RECORDED,
+    MAX_PER_CLAIM,
 };
 pub use store::{RunAttempt, RunAttempts};
 pub use stream::{EventTriggers, TriggerSummary};

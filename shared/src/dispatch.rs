@@ -85,13 +85,14 @@ pub struct TickSummary {
     /// Automation runs written and sent to the delivery queue, each delayed until its
     /// occurrence.
     pub runs_enqueued: usize,
-    /// Occurrences recorded as `skipped` (catch-up).
+    /// Occurrences recorded as `skipped` (catch-up, or older than its window).
     pub runs_skipped: usize,
     /// Occurrences whose run was already written by someone else.
     pub runs_existing: usize,
-    /// Occurrences older than the catch-up window, jumped over without a run (each claim
-    /// counts at most `automation_runner::MAX_EXPIRED_COUNTED`).
-    pub occurrences_expired: usize,
+    /// Occurrences older than the catch-up window jumped over without a run of their own:
+    /// those past the `skipped` runs one claim records (`automation_runner::
+    /// MAX_EXPIRED_RECORDED`), counted up to `automation_runner::MAX_EXPIRED_COUNTED` a claim.
+    pub occurrences_unrecorded: usize,
 }
 
 impl TickSummary {
@@ -114,9 +115,9 @@ impl TickSummary {
         match outcome {
             Outcome::Enqueued => self.enqueued += 1,
             Outcome::RunEnqueued => self.runs_enqueued += 1,
-            Outcome::AutomationClaimed { expired } => {
+            Outcome::AutomationClaimed { unrecorded } => {
                 self.automations_claimed += 1;
-                self.occurrences_expired += expired;
+                self.occurrences_unrecorded += unrecorded;
             }
             Outcome::RunSkipped => self.runs_skipped += 1,
             Outcome::RunExisted => self.runs_existing += 1,
@@ -144,7 +145,7 @@ impl TickSummary {
             runs_enqueued = self.runs_enqueued,
             runs_skipped = self.runs_skipped,
             runs_existing = self.runs_existing,
-            occurrences_expired = self.occurrences_expired,
+            occurrences_unrecorded = self.occurrences_unrecorded,
             "tick"
         );
         Metrics::default()
@@ -158,7 +159,7 @@ impl TickSummary {
             .count("automations_claimed", self.automations_claimed)
             .count("runs_enqueued", self.runs_enqueued)
             .count("runs_skipped", self.runs_skipped)
-            .count("occurrences_expired", self.occurrences_expired)
+            .count("occurrences_unrecorded", self.occurrences_unrecorded)
             .millis("lag", self.lag_ms.map(|ms| ms as f64))
             .emit();
     }
@@ -174,9 +175,9 @@ pub struct TickFailed(pub TickSummary);
 enum Outcome {
     Enqueued,
     /// An automation's claim succeeded (its runs are counted by the outcomes below), jumping
-    /// over this many occurrences older than the catch-up window.
+    /// over this many occurrences older than the catch-up window without recording them.
     AutomationClaimed {
-        expired: usize,
+        unrecorded: usize,
     },
     /// An automation run was written and sent to the queue.
     RunEnqueued,

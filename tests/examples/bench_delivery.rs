@@ -9,6 +9,7 @@
 use std::time::{Duration, Instant};
 
 use futures::stream::{self, StreamExt};
+use ofauto_tests::bench::{load_average, percentile};
 use ofauto_tests::control;
 use ofauto_tests::fixtures::Tenant;
 use ofauto_tests::receiver::{receiver, Step};
@@ -17,22 +18,6 @@ use serde_json::{json, Value};
 
 fn rfc3339(at: chrono::DateTime<chrono::Utc>) -> String {
     at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-}
-
-fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_else(|_| "unknown".into())
-}
-
-fn percentile(values: &[f64], p: f64) -> f64 {
-    let mut sorted = values.to_vec();
-    sorted.sort_by(|a, b| a.total_cmp(b));
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let rank = ((p / 100.0) * sorted.len() as f64).ceil().max(1.0) as usize;
-    sorted[rank.min(sorted.len()) - 1]
 }
 
 struct Channel {

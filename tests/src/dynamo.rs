@@ -1,6 +1,7 @@
 //! Direct writes to the stack's DynamoDB Local, for states the API cannot produce on purpose: an
 //! idempotency record left behind by an invocation that crashed, for one. This goes around every
-//! control the API enforces, so tests use it only to set the stage, never to check results.
+//! control the API enforces, so tests use it only to set the stage (reads included: the items a
+//! replayed stream batch carries), never to check results.
 
 use serde_json::{json, Value};
 use shared::domain::TenantId;
@@ -32,6 +33,22 @@ pub async fn put_items(items: Vec<Value>) {
         unprocessed, 0,
         "BatchWriteItem left items unprocessed: {answer}"
     );
+}
+
+/// The item at `key`, in DynamoDB JSON (`{"pk": {"S": …}, …}`), read consistently: what a
+/// stream record's `NewImage` carries. `Null` when there is none.
+pub async fn get_item(key: Key<'_>) -> Value {
+    let table = &stack().endpoints.table;
+    let answer = call(
+        "GetItem",
+        json!({
+            "TableName": table,
+            "Key": {"pk": {"S": key.partition()}, "sk": {"S": key.sort()}},
+            "ConsistentRead": true,
+        }),
+    )
+    .await;
+    answer["Item"].clone()
 }
 
 /// One DynamoDB JSON-protocol call. DynamoDB Local (run with `-sharedDb`) does not verify

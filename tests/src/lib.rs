@@ -18,6 +18,7 @@
 //!   killing a function's processes, reading the domain events the custom bus delivered.
 
 pub mod api;
+pub mod bench;
 pub mod control;
 pub mod dynamo;
 pub mod fixtures;

@@ -15,10 +15,7 @@ pub async fn handle(request: Request, deps: &Deps) -> HttpResult {
     let now = Timestamp::now();
     let new_post = NewPost::parse(JsonObject::parse(body_bytes(&request))?, now)?;
     // The same path an automation's publish_post action takes.
-    let post = deps
-        .service
-        .create_post(tenant, new_post, None, now)
-        .await?;
+    let post = deps.service.create_post(tenant, new_post, now).await?;
     let mut response = json(StatusCode::CREATED, &post);
     let location = HeaderValue::from_str(&format!("/v1/posts/{}", post.id))
         .map_err(|e| ApiError::Internal(e.to_string()))?;

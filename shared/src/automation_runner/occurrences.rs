@@ -7,29 +7,39 @@
 
 use chrono::TimeDelta;
 
-use crate::domain::{plan_catchup, Catchup, Timestamp, Trigger, CATCHUP_WINDOW, ON_TIME_GRACE};
+use crate::domain::{
+    plan_catchup, Catchup, SkipReason, Timestamp, Trigger, CATCHUP_WINDOW, ON_TIME_GRACE,
+};
 
 /// The most occurrences one claim covers. An automation that missed more (a one-minute rate
 /// after a long outage) is worked through over several ticks: the claim moves `next_run_at`
 /// past this many, which leaves it due, and the next tick takes the next slice.
 pub const MAX_PER_CLAIM: usize = 240;
 
-/// How many expired occurrences are counted one by one for the log; past this the count is
-/// "at least".
-pub const MAX_EXPIRED_COUNTED: usize = 1000;
+/// The most expired occurrences one claim records as `skipped` runs: a whole day of a
+/// one-minute rate. Past that an outage's oldest occurrences would cost a write each for a
+/// history nobody reads; they are jumped over, logged and counted instead.
+pub const MAX_EXPIRED_RECORDED: usize = 1440;
+
+/// How many expired occurrences past [`MAX_EXPIRED_RECORDED`] are counted one by one for the
+/// log and the metric; past this the count is "at least".
+pub const MAX_EXPIRED_COUNTED: usize = 10_000;
 
 /// What one claim does.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OccurrencePlan {
-    /// Occurrences older than the catch-up window ([`CATCHUP_WINDOW`]) when found: never run
-    /// and not recorded one by one (a month-long outage of a one-minute rate would be 43,200
-    /// run items); the claim jumps over them, and the dispatcher logs and counts them. At most
-    /// [`MAX_EXPIRED_COUNTED`].
-    pub expired: usize,
+    /// Occurrences older than the catch-up window ([`CATCHUP_WINDOW`]) when found, oldest first
+    /// and at most [`MAX_EXPIRED_RECORDED`]: never run, each recorded `skipped`
+    /// ([`SkipReason::Expired`]).
+    pub expired: Vec<Timestamp>,
+    /// Expired occurrences after those, jumped over without a run of their own (counted up to
+    /// [`MAX_EXPIRED_COUNTED`]); the dispatcher logs and counts them.
+    pub expired_unrecorded: usize,
     /// Run these, oldest first: each gets a `running` run and a message delayed until it.
     pub run: Vec<Timestamp>,
-    /// Record these as `skipped`, oldest first.
+    /// Record these as `skipped`, oldest first, for [`Self::skip_reason`].
     pub skip: Vec<Timestamp>,
+    pub skip_reason: SkipReason,
     /// The automation's next occurrence after this claim (what `next_run_at` becomes); `None`
     /// when the trigger has none left.
     pub next_run_at: Option<Timestamp>,
@@ -38,7 +48,8 @@ pub struct OccurrencePlan {
 /// Plans the claim of an automation found on the due index at tick `now` with `next_run_at =
 /// seen`, looking ahead to `until` (the tick's look-ahead).
 ///
-/// * Occurrences older than [`CATCHUP_WINDOW`] are expired: jumped over, only counted.
+/// * Occurrences older than [`CATCHUP_WINDOW`] are expired: recorded `skipped` (up to
+///   [`MAX_EXPIRED_RECORDED`], the rest only counted) and never run.
 /// * Occurrences due within [`ON_TIME_GRACE`] before `now`, or ahead up to `until`, are on
 ///   time: they run, each with its own message delayed until it.
 /// * Older ones were missed (the dispatcher was down or late). Catch-up decides them with
@@ -54,22 +65,32 @@ pub fn plan_occurrences(
     now: Timestamp,
     until: Timestamp,
 ) -> OccurrencePlan {
-    // Whatever is older than the window is past catching up: jump to the window's first one.
+    let skip_reason = SkipReason::Missed(catchup);
+    // Whatever is older than the window is past catching up: record it, then go on from the
+    // window's first occurrence.
     let window_start = now.plus(-CATCHUP_WINDOW);
-    let mut expired = 0;
+    let mut expired = Vec::new();
+    let mut expired_unrecorded = 0;
     let mut seen = seen;
     if seen < window_start {
         let before = window_start.plus(-TimeDelta::milliseconds(1));
-        expired = 1 + trigger
-            .occurrences(seen, before, MAX_EXPIRED_COUNTED - 1)
-            .len();
+        expired.push(seen);
+        expired.extend(trigger.occurrences(seen, before, MAX_EXPIRED_RECORDED - 1));
+        if let Some(&last) = expired
+            .last()
+            .filter(|_| expired.len() == MAX_EXPIRED_RECORDED)
+        {
+            expired_unrecorded = trigger.occurrences(last, before, MAX_EXPIRED_COUNTED).len();
+        }
         match trigger.next_after(before) {
             Some(first) => seen = first,
             None => {
                 return OccurrencePlan {
                     expired,
+                    expired_unrecorded,
                     run: Vec::new(),
                     skip: Vec::new(),
+                    skip_reason,
                     next_run_at: None,
                 }
             }
@@ -112,8 +133,10 @@ pub fn plan_occurrences(
     };
     OccurrencePlan {
         expired,
+        expired_unrecorded,
         run,
         skip,
+        skip_reason,
         next_run_at,
     }
 }
@@ -258,7 +281,7 @@ mod tests {
     }
 
     #[test]
-    fn occurrences_older_than_a_day_are_jumped_over_and_counted() {
+    fn occurrences_older_than_a_day_are_recorded_skipped_and_never_run() {
         // Every 6 h from 06-29 12:00; found at 07-01 12:00:30: 06-29 12:00 … 06-30 12:00 are
         // more than a day old (5 of them), 06-30 18:00 … 07-01 12:00 are within it (4).
         let p = plan(
@@ -267,7 +290,17 @@ mod tests {
             "2026-06-29T12:00:00Z",
             "2026-07-01T12:00:30Z",
         );
-        assert_eq!(p.expired, 5);
+        assert_eq!(
+            times(&p.expired),
+            [
+                "2026-06-29T12:00:00.000Z",
+                "2026-06-29T18:00:00.000Z",
+                "2026-06-30T00:00:00.000Z",
+                "2026-06-30T06:00:00.000Z",
+                "2026-06-30T12:00:00.000Z"
+            ]
+        );
+        assert_eq!(p.expired_unrecorded, 0);
         assert!(p.skip.is_empty());
         assert_eq!(
             times(&p.run),
@@ -285,19 +318,40 @@ mod tests {
             "2026-07-01T12:00:30Z",
         );
         assert_eq!(
-            (latest.expired, latest.skip.len(), latest.run.len()),
+            (latest.expired.len(), latest.skip.len(), latest.run.len()),
             (5, 3, 1)
         );
+        assert_eq!(latest.skip_reason, SkipReason::Missed(Catchup::Latest));
         assert_eq!(latest.next_run_at, Some(at("2026-07-01T18:00:00Z")));
-        // A six-month outage of a one-minute rate is counted only up to the cap.
+    }
+
+    #[test]
+    fn a_long_outage_records_a_day_of_expired_occurrences_and_counts_the_rest() {
+        // A one-minute rate down since 2026-06-27 00:00, found at 07-01 12:00:30: the window
+        // starts at 06-30 12:00:30, so 3.5 days (5,040 occurrences) are expired.
         let minutely = plan(
+            &every(1),
+            Catchup::Latest,
+            "2026-06-27T00:00:00Z",
+            "2026-07-01T12:00:30Z",
+        );
+        assert_eq!(minutely.expired.len(), MAX_EXPIRED_RECORDED);
+        assert_eq!(minutely.expired[0], at("2026-06-27T00:00:00Z"));
+        assert!(minutely.expired.windows(2).all(|w| w[0] < w[1]));
+        assert_eq!(
+            MAX_EXPIRED_RECORDED + minutely.expired_unrecorded,
+            5041,
+            "every expired occurrence is recorded or counted"
+        );
+        assert!(minutely.skip.len() + minutely.run.len() <= MAX_PER_CLAIM);
+        // Six months: the count stops at its cap.
+        let long = plan(
             &every(1),
             Catchup::Latest,
             "2026-01-01T00:00:00Z",
             "2026-07-01T12:00:30Z",
         );
-        assert_eq!(minutely.expired, MAX_EXPIRED_COUNTED);
-        assert!(minutely.skip.len() + minutely.run.len() <= MAX_PER_CLAIM);
+        assert_eq!(long.expired_unrecorded, MAX_EXPIRED_COUNTED);
     }
 
     #[test]

@@ -68,6 +68,18 @@ impl Context {
     }
 }
 
+/// The run and attempt a message names.
+fn attempt_of(job: &RunJob) -> RunAttempt<'_> {
+    RunAttempt {
+        tenant: &job.tenant,
+        automation: job.automation,
+        scheduled_for: job.scheduled_for,
+        occurrence: &job.occurrence,
+        run: job.run,
+        attempt: job.attempt,
+    }
+}
+
 impl Deliverer {
     pub(super) async fn run_automation(&self, job: &RunJob) -> Result<Delivered, StorageError> {
         let p = &self.parts;
@@ -94,10 +106,11 @@ impl Deliverer {
         else {
             return Ok(Delivered::stale());
         };
-        if run.id != job.run
-            || run.status != RunState::Running
-            || run.attempts.saturating_add(1) != job.attempt
-        {
+        // The attempt after the last one started, or that same one again: a copy of the
+        // message that finds its deliverer died takes the attempt over (`start` decides).
+        let next_or_same =
+            run.attempts.saturating_add(1) == job.attempt || run.attempts == job.attempt;
+        if run.id != job.run || run.status != RunState::Running || !next_or_same {
             return Ok(Delivered::stale());
         }
         let event = match &occurrence {
@@ -128,20 +141,7 @@ impl Deliverer {
 
     /// Counts this attempt as started; `false` when another copy of the message got there.
     async fn start(&self, job: &RunJob, now: Timestamp) -> Result<bool, StorageError> {
-        self.parts
-            .run_attempts
-            .start(
-                RunAttempt {
-                    tenant: &job.tenant,
-                    automation: job.automation,
-                    scheduled_for: job.scheduled_for,
-                    occurrence: &job.occurrence,
-                    run: job.run,
-                    attempt: job.attempt,
-                },
-                now,
-            )
-            .await
+        self.parts.run_attempts.start(attempt_of(job), now).await
     }
 
     async fn publish_post(
@@ -163,11 +163,10 @@ impl Deliverer {
                     media_urls: MediaUrls::default(),
                     scheduled_at: Some(now),
                 };
-                let automation_id = Some(job.automation.to_string());
                 match self
                     .parts
                     .post_service
-                    .create_post(&job.tenant, new_post, automation_id, now)
+                    .create_run_post(&job.tenant, new_post, job.automation, job.run, now)
                     .await
                 {
                     Ok(post) => RunEnd::Succeeded {
@@ -270,7 +269,14 @@ impl Deliverer {
                 let message = job.message.next_attempt(at);
                 let delay = delay_until(at, Timestamp::now()).min(MAX_DELAY);
                 match p.queue.send(&message, delay).await {
-                    Ok(()) => Ended::Retrying,
+                    Ok(()) => {
+                        if let Err(error) = p.run_attempts.release(attempt_of(job)).await {
+                            // Only a late copy of this message after the lease could act again,
+                            // and it would send with the same webhook-id.
+                            tracing::warn!(tenant = job.tenant.as_str(), automation = %job.automation, run = %job.run, %error, "a retried attempt kept its lease");
+                        }
+                        Ended::Retrying
+                    }
                     Err(error) => {
                         tracing::error!(tenant = job.tenant.as_str(), automation = %job.automation, run = %job.run, %error, "webhook retry not enqueued; the run fails");
                         let end = RunEnd::Failed {

@@ -14,15 +14,15 @@ use futures::stream::{self, StreamExt};
 use super::{claim_error, Dispatcher, Outcome, Ready};
 use crate::automation_runner::plan_occurrences;
 use crate::delivery_queue::DeliveryMessage;
-use crate::domain::{AutomationId, RunStatus, TenantId, Timestamp};
+use crate::domain::{AutomationId, RunStatus, SkipReason, TenantId, Timestamp};
 use crate::repo::{AutomationDueEntry, Occurrence, RunRecord, RunState};
 
 /// The error of a run that was written but could not be sent to the delivery queue.
 const NOT_QUEUED: &str = "the run could not be queued";
 
 /// Run writes in flight at once for one automation's claim (a catch-up can write hundreds of
-/// `skipped` runs).
-const RUN_WRITES: usize = 8;
+/// `skipped` runs, an outage of more than a day up to `MAX_EXPIRED_RECORDED` more).
+const RUN_WRITES: usize = 16;
 
 impl Dispatcher {
     /// Claims one automation's due occurrences: a message ready for each run it created, and
@@ -55,38 +55,43 @@ impl Dispatcher {
             Err(error) => return vec![Err(claim_error(&error))],
         }
         let (tenant, id) = (&record.tenant, automation.id);
-        if plan.expired > 0 {
-            tracing::warn!(tenant = tenant.as_str(), automation = %id, expired = plan.expired, "occurrences older than the catch-up window were jumped over (the count stops at its cap)");
+        if !plan.expired.is_empty() {
+            tracing::warn!(tenant = tenant.as_str(), automation = %id, recorded = plan.expired.len(), unrecorded = plan.expired_unrecorded, "occurrences older than the catch-up window are recorded skipped, past the cap only counted (the count stops at its own cap)");
         }
+        let skipped = |reason: SkipReason| move |at: &Timestamp| (*at, Some(reason));
         let writes = plan
-            .skip
+            .expired
             .iter()
-            .map(|at| (*at, RunState::Skipped))
-            .chain(plan.run.iter().map(|at| (*at, RunState::Running)));
+            .map(skipped(SkipReason::Expired))
+            .chain(plan.skip.iter().map(skipped(plan.skip_reason)))
+            .chain(plan.run.iter().map(|at| (*at, None)));
         let mut results: Vec<Result<Ready, Outcome>> = stream::iter(writes)
-            .map(|(at, state)| self.write_run(tenant, id, at, state, now))
+            .map(|(at, skipped)| self.write_run(tenant, id, at, skipped, now))
             .buffer_unordered(RUN_WRITES)
             .collect()
             .await;
         results.push(Err(Outcome::AutomationClaimed {
-            expired: plan.expired,
+            unrecorded: plan.expired_unrecorded,
         }));
         results
     }
 
-    /// Records one occurrence: `skipped`, or `running` and then ready for the queue. A run that
-    /// already exists belongs to whoever wrote it.
+    /// Records one occurrence: `skipped` for the reason given, or `running` and then ready for
+    /// the queue. A run that already exists belongs to whoever wrote it.
     async fn write_run(
         &self,
         tenant: &TenantId,
         automation: AutomationId,
         at: Timestamp,
-        state: RunState,
+        skipped: Option<SkipReason>,
         now: Timestamp,
     ) -> Result<Ready, Outcome> {
-        let run = RunRecord::new(at, Occurrence::Scheduled, state, now);
+        let run = match skipped {
+            Some(reason) => RunRecord::skipped(at, reason, now),
+            None => RunRecord::new(at, Occurrence::Scheduled, RunState::Running, now),
+        };
         match self.automations.put_run(tenant, automation, &run).await {
-            Ok(true) if state == RunState::Skipped => Err(Outcome::RunSkipped),
+            Ok(true) if skipped.is_some() => Err(Outcome::RunSkipped),
             Ok(true) => Ok(Ready {
                 message: DeliveryMessage::automation_run(
                     tenant,

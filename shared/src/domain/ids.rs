@@ -133,6 +133,13 @@ resource_id! {
     PostId
 }
 
+impl PostId {
+    /// The same ULID as another id's: how a run names the post it makes (`RunId::post_id`).
+    pub(crate) fn from_ulid(ulid: Ulid) -> Self {
+        Self(ulid)
+    }
+}
+
 /// The Standard Webhooks message id of one post: fixed when the post is created and sent on
 /// every attempt and every manual retry, so that receivers can drop duplicates.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]

@@ -18,9 +18,9 @@ pub use automation::{
     AutomationListQuery, AutomationName, AutomationPatch, Catchup, CatchupPlan, CronExpr,
     EventTrigger, EveryMinutes, NewAutomation, PayloadTemplate, Preview, PreviewRequest,
     PreviewRun, PublishPostAction, RateTrigger, Run, RunAccepted, RunId, RunStatus, RunTrigger,
-    ScheduleTrigger, Template, TemplateContext, TemplateEvent, Trigger, WebhookAction, Zone,
-    CATCHUP_WINDOW, MAX_CONSECUTIVE_FAILURES, MAX_CRON_CHARS, MAX_EVERY_MINUTES, MIN_EVERY_MINUTES,
-    ON_TIME_GRACE, RATE_ANCHOR, RUN_TTL,
+    ScheduleTrigger, SkipReason, Template, TemplateContext, TemplateEvent, Trigger, WebhookAction,
+    Zone, CATCHUP_WINDOW, MAX_CONSECUTIVE_FAILURES, MAX_CRON_CHARS, MAX_EVERY_MINUTES,
+    MIN_EVERY_MINUTES, ON_TIME_GRACE, RATE_ANCHOR, RUN_TTL,
 };
 pub use channel::{
     Channel, ChannelKind, ChannelListQuery, ChannelName, ChannelPatch, ChannelStatus,

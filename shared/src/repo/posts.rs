@@ -12,6 +12,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditi
 use aws_sdk_dynamodb::Client;
 
 use super::attributes::{from_item, Item};
+use super::conditional::unless_refused;
 use super::get::get_item;
 use super::page::cut_page;
 use super::StorageError;
@@ -115,6 +116,20 @@ impl PostsRepository {
             .await
             .map_err(StorageError::from_sdk)?;
         Ok(())
+    }
+
+    /// Stores a new post unless one with its id exists: `false` then, and nothing written.
+    pub async fn create_once(&self, tenant: &TenantId, post: &Post) -> Result<bool, StorageError> {
+        let item = StoredPost::new(tenant, post).to_item(tenant, post)?;
+        let put = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await;
+        Ok(unless_refused(put)?.is_some())
     }
 
     pub async fn get(&self, tenant: &TenantId, id: PostId) -> Result<Option<Post>, StorageError> {

@@ -51,6 +51,29 @@ impl Catchup {
     }
 }
 
+/// Why an occurrence was recorded `skipped` rather than run: the run's `error` says so, so
+/// that a gap in the history explains itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SkipReason {
+    /// Found more than [`CATCHUP_WINDOW`] after its time: never run, whatever the policy.
+    Expired,
+    /// Missed, and catch-up (`latest` or `none`) did not run it.
+    Missed(Catchup),
+}
+
+impl SkipReason {
+    pub fn message(self) -> &'static str {
+        match self {
+            SkipReason::Expired => "missed by more than 24 h, past the catch-up window",
+            SkipReason::Missed(Catchup::Latest) => {
+                "missed; catch-up \"latest\" ran only the newest missed occurrence"
+            }
+            SkipReason::Missed(Catchup::None) => "missed; catch-up is \"none\"",
+            SkipReason::Missed(Catchup::All) => "missed",
+        }
+    }
+}
+
 /// Which due occurrences to run and which to record as `skipped`; together they are exactly
 /// the occurrences given, each once.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -23,7 +23,7 @@ use serde_json::Value;
 use ulid::Ulid;
 
 pub use action::{Action, PayloadTemplate, PublishPostAction, WebhookAction};
-pub use catchup::{plan_catchup, Catchup, CatchupPlan, CATCHUP_WINDOW, ON_TIME_GRACE};
+pub use catchup::{plan_catchup, Catchup, CatchupPlan, SkipReason, CATCHUP_WINDOW, ON_TIME_GRACE};
 pub use query::{AutomationListQuery, Preview, RunAccepted};
 pub use schedule::{
     resolve_fixed, CronExpr, EveryMinutes, PreviewRun, Zone, MAX_CRON_CHARS, MAX_EVERY_MINUTES,
@@ -98,6 +98,12 @@ impl AutomationId {
 impl RunId {
     pub fn generate(at: Timestamp) -> Self {
         Self(Ulid::from_parts(at.millis(), Ulid::new().random()))
+    }
+
+    /// The id of the post a `publish_post` run makes: the run's own, so the run makes it once
+    /// however often its action starts.
+    pub fn post_id(self) -> PostId {
+        PostId::from_ulid(self.0)
     }
 }
 

@@ -17,7 +17,7 @@ use super::super::attributes::{from_item, to_item, Entity, Item};
 use super::super::StorageError;
 use crate::domain::automation::{
     Action, Automation, AutomationDisabledReason, AutomationId, AutomationName, Catchup, Run,
-    RunId, RunStatus, RunTrigger, Trigger, RUN_TTL,
+    RunId, RunStatus, RunTrigger, SkipReason, Trigger, RUN_TTL,
 };
 use crate::domain::ids::{EventId, PostId};
 use crate::domain::tenant::TenantId;
@@ -301,6 +301,13 @@ impl RunRecord {
         }
     }
 
+    /// A scheduled occurrence recorded `skipped`, its reason in `error`.
+    pub fn skipped(scheduled_for: Timestamp, reason: SkipReason, now: Timestamp) -> Self {
+        let mut run = Self::new(scheduled_for, Occurrence::Scheduled, RunState::Skipped, now);
+        run.error = Some(reason.message().to_owned());
+        run
+    }
+
     /// A manual run requested now: its own id, keyed `M#<id>` at now.
     pub fn manual(now: Timestamp) -> Self {
         Self::new(
@@ -562,12 +569,14 @@ mod tests {
     #[test]
     fn a_skipped_run_is_finished_and_never_started() {
         let at = Timestamp::parse("2026-03-08T07:00:00Z").unwrap();
-        let run = RunRecord::new(at, Occurrence::Scheduled, RunState::Skipped, now());
+        let run = RunRecord::skipped(at, SkipReason::Expired, now());
         let wire = run.to_run().unwrap();
         assert_eq!(wire.status, RunStatus::Skipped);
         assert_eq!(wire.started_at, None);
         assert_eq!(wire.finished_at, Some(now()));
         assert_eq!(wire.trigger, RunTrigger::Schedule);
+        assert_eq!(wire.scheduled_for, Some(at));
+        assert_eq!(wire.error.as_deref(), Some(SkipReason::Expired.message()));
     }
 
     #[test]

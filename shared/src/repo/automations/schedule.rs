@@ -3,10 +3,9 @@
 //! absence, the run still `running`), so that however many dispatchers, stream consumers and
 //! deliverers run, and however often a batch is redelivered, each occurrence runs once.
 
-use aws_sdk_dynamodb::error::SdkError;
-use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::types::AttributeValue;
 
+use super::super::conditional::unless_refused;
 use super::item::{
     record_from_item, run_from_item, run_item, AutomationRecord, Occurrence, RunRecord, RunState,
     CONSECUTIVE_FAILURES, DISABLED_REASON, ENABLED, ERROR, FINISHED_AT, LAST_RUN_AT, NEXT_RUN_AT,
@@ -108,7 +107,7 @@ impl AutomationsRepository {
         run: &RunRecord,
     ) -> Result<bool, StorageError> {
         let item = run_item(tenant, automation, run)?;
-        let result = self
+        let put = self
             .client
             .put_item()
             .table_name(&self.table)
@@ -116,18 +115,7 @@ impl AutomationsRepository {
             .condition_expression("attribute_not_exists(pk)")
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(SdkError::ServiceError(service))
-                if matches!(
-                    service.err(),
-                    PutItemError::ConditionalCheckFailedException(_)
-                ) =>
-            {
-                Ok(false)
-            }
-            Err(err) => Err(StorageError::from_sdk(err)),
-        }
+        Ok(unless_refused(put)?.is_some())
     }
 
     /// One run, read consistently.
