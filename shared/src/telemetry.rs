@@ -42,7 +42,7 @@ static FUNCTION_NAME: OnceLock<String> = OnceLock::new();
 /// first call wins; later ones change nothing.
 pub(crate) fn install(level: &LogLevel, function_name: &str) {
     // The first name stays, like the first subscriber.
-    let _ = FUNCTION_NAME.set(function_name.to_owned());
+    let first = FUNCTION_NAME.set(function_name.to_owned()).is_ok();
     let filter = EnvFilter::try_new(level.as_str()).unwrap_or_else(|_| EnvFilter::new("info"));
     let installed = tracing_subscriber::fmt()
         .json()
@@ -55,6 +55,10 @@ pub(crate) fn install(level: &LogLevel, function_name: &str) {
         .try_init();
     if installed.is_err() {
         tracing::debug!("a log subscriber was already installed");
+    }
+    // `install` runs once per execution environment, at its init: so this counts cold starts.
+    if first {
+        count("cold_starts", 1);
     }
 }
 

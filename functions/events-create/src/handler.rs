@@ -14,6 +14,7 @@ pub async fn handle(request: Request, events: &EventsRepository) -> HttpResult {
     let new_event = NewEvent::parse(JsonObject::parse(body_bytes(&request))?, now)?;
     let (id, event) = Event::record(new_event, now);
     events.insert(caller.tenant(), id, &event).await?;
+    shared::telemetry::count("events_created", 1);
     let mut response = json(StatusCode::CREATED, &event);
     let location = HeaderValue::from_str(&format!("/v1/events/{id}"))
         .map_err(|e| ApiError::Internal(e.to_string()))?;

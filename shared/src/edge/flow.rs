@@ -56,7 +56,10 @@ where
             Ok(Decision::Limited {
                 status,
                 retry_after,
-            }) => return (Err(ApiError::RateLimited { retry_after }), Some(status)),
+            }) => {
+                crate::telemetry::count("rate_limited", 1);
+                return (Err(ApiError::RateLimited { retry_after }), Some(status));
+            }
             Err(error) => return (Err(error), None),
         }
     }

@@ -97,6 +97,7 @@ fn without_secrets(body: &str) -> String {
 }
 
 fn replay(stored: StoredResponse) -> Response<Body> {
+    crate::telemetry::count("idempotent_replays", 1);
     let mut response = Response::new(if stored.body.is_empty() {
         Body::Empty
     } else {
