@@ -165,7 +165,26 @@ async fn cancels_racing_the_dispatcher_are_all_or_nothing() {
         .await;
     ticking.await.expect("the ticks ran");
 
+    // Every refused cancel's post must arrive. On a loaded machine a batch can wait on a slow
+    // bus, so wait for them (up to 90 s past due) rather than a fixed 20 s; then a little more,
+    // so that a cancelled post delivered late would still show.
+    let refused: BTreeSet<String> = cancels
+        .iter()
+        .zip(&posts)
+        .filter(|((_, status, _), _)| *status == 409)
+        .map(|(_, post)| str_of(post, "webhook_id").to_owned())
+        .collect();
     sleep_until(due + chrono::TimeDelta::seconds(20)).await;
+    poll(
+        Duration::from_secs(70),
+        || channel.endpoint.deliveries(),
+        |d: &Vec<ofauto_tests::receiver::Delivery>| {
+            let seen: BTreeSet<&str> = d.iter().map(|d| d.webhook_id.as_str()).collect();
+            refused.iter().all(|w| seen.contains(w.as_str()))
+        },
+    )
+    .await;
+    tokio::time::sleep(Duration::from_secs(5)).await;
     let delivered: BTreeSet<String> = channel
         .endpoint
         .deliveries()
@@ -592,8 +611,10 @@ async fn a_channel_failing_for_five_days_is_disabled_and_a_success_resets_it() {
     )
     .await;
     create_post(&editor, &failing.id, Some(in_seconds(1.0))).await;
+    // Up to 150 s: should the crash test kill the deliverer mid-delivery, the post's claim
+    // lease (60 s) runs out and the next tick delivers it again.
     let ch = poll(
-        Duration::from_secs(60),
+        Duration::from_secs(150),
         || async {
             viewer
                 .get(&format!("/v1/channels/{}", failing.id))
