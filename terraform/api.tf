@@ -1,5 +1,5 @@
 # HTTP API: one route, integration and invoke permission per manifest http
-# function. Routes with auth "jwt" go through the Cognito JWT authorizer;
+# function, each on the function's "live" alias. Routes with auth "jwt" go through the Cognito JWT authorizer;
 # routes with auth "none" are public by contract (GET /health and the
 # $default catch-all that answers 404/405).
 
@@ -22,7 +22,7 @@ resource "aws_apigatewayv2_authorizer" "jwt" {
 
   jwt_configuration {
     audience = [aws_cognito_user_pool_client.api.id]
-    issuer   = "https://cognito-idp.${local.region}.amazonaws.com/${aws_cognito_user_pool.main.id}"
+    issuer   = "https://cognito-idp.${local.region}.${local.dns_suffix}/${aws_cognito_user_pool.main.id}"
   }
 }
 
@@ -30,14 +30,19 @@ resource "aws_apigatewayv2_integration" "fn" {
   for_each = local.http_functions
 
   api_id                 = aws_apigatewayv2_api.http.id
-  description            = "${local.route_keys[each.key]} -> ${aws_lambda_function.fn[each.key].function_name}"
+  description            = "${local.route_keys[each.key]} -> ${aws_lambda_function.fn[each.key].function_name}:${local.live_alias}"
   integration_type       = "AWS_PROXY"
   integration_method     = "POST"
-  integration_uri        = aws_lambda_function.fn[each.key].invoke_arn
+  integration_uri        = aws_lambda_alias.live[each.key].invoke_arn
   payload_format_version = "2.0"
   # A little longer than the function's own timeout, so a slow function
   # surfaces as its own timeout error in its logs, not as a gateway 503.
   timeout_milliseconds = min(30000, (each.value.timeout_s + 1) * 1000)
+
+  # The route answers 500 for as long as the alias may not be invoked, so the
+  # permission goes first (it matters when an existing stack moves from the
+  # function to the alias).
+  depends_on = [aws_lambda_permission.api]
 }
 
 resource "aws_apigatewayv2_route" "jwt" {
@@ -70,6 +75,11 @@ resource "aws_apigatewayv2_stage" "default" {
   api_id      = aws_apigatewayv2_api.http.id
   name        = "$default"
   auto_deploy = true
+
+  # The stage is what makes the routes reachable. Every route that lists or
+  # pages signs cursors with the key in Secrets Manager, so the API goes live
+  # only once the key has a value.
+  depends_on = [aws_secretsmanager_secret_version.cursor_signing_key]
 
   default_route_settings {
     throttling_rate_limit    = var.api_throttling_rate_limit
@@ -106,14 +116,48 @@ resource "aws_apigatewayv2_stage" "default" {
 resource "aws_lambda_permission" "api" {
   for_each = local.http_functions
 
-  statement_id  = "AllowApiGatewayInvoke"
-  action        = "lambda:InvokeFunction"
-  function_name = aws_lambda_function.fn[each.key].function_name
-  principal     = "apigateway.amazonaws.com"
+  statement_id_prefix = "AllowApiGatewayInvoke-"
+  action              = "lambda:InvokeFunction"
+  function_name       = aws_lambda_function.fn[each.key].function_name
+  qualifier           = aws_lambda_alias.live[each.key].name
+  principal           = local.service_principals["apigateway"]
   # Only this API, only this function's own route (any stage).
   source_arn = (
     each.value.trigger.path == "$default"
     ? "${aws_apigatewayv2_api.http.execution_arn}/*/$default"
     : "${aws_apigatewayv2_api.http.execution_arn}/*/${each.value.trigger.method == "ANY" ? "*" : upper(each.value.trigger.method)}${each.value.trigger.path}"
   )
+
+  # A replaced permission (a new route, a new qualifier) is granted before the
+  # old one is revoked, so the route never answers 500 in between; the prefix
+  # gives the two statements different ids.
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+# ---------------------------------------------------------------------------
+# Optional custom domain (var.api_custom_domain): the API under your own name,
+# with an ACM certificate of this region. Point a DNS alias (Route 53) or a
+# CNAME at output api_custom_domain_target; the execute-api URL keeps working.
+# ---------------------------------------------------------------------------
+
+resource "aws_apigatewayv2_domain_name" "api" {
+  count = var.api_custom_domain == null ? 0 : 1
+
+  domain_name = var.api_custom_domain.domain_name
+
+  domain_name_configuration {
+    certificate_arn = var.api_custom_domain.certificate_arn
+    endpoint_type   = "REGIONAL"
+    security_policy = "TLS_1_2"
+  }
+}
+
+resource "aws_apigatewayv2_api_mapping" "api" {
+  count = var.api_custom_domain == null ? 0 : 1
+
+  api_id      = aws_apigatewayv2_api.http.id
+  domain_name = aws_apigatewayv2_domain_name.api[0].id
+  stage       = aws_apigatewayv2_stage.default.id
 }

@@ -13,7 +13,7 @@
 
 resource "aws_cognito_user_pool" "main" {
   name                = local.name_prefix
-  deletion_protection = "ACTIVE"
+  deletion_protection = var.cognito_deletion_protection ? "ACTIVE" : "INACTIVE"
 
   username_attributes      = ["email"]
   auto_verified_attributes = ["email"]
@@ -43,6 +43,17 @@ resource "aws_cognito_user_pool" "main" {
     content {
       enabled = true
     }
+  }
+
+  # Cognito's own mailer sends at most 50 messages a day, too few once real
+  # users reset passwords; var.cognito_ses_email sends through your SES
+  # identity instead.
+  email_configuration {
+    email_sending_account  = var.cognito_ses_email == null ? "COGNITO_DEFAULT" : "DEVELOPER"
+    source_arn             = try(var.cognito_ses_email.source_arn, null)
+    from_email_address     = try(var.cognito_ses_email.from_address, null)
+    reply_to_email_address = try(var.cognito_ses_email.reply_to_address, null)
+    configuration_set      = try(var.cognito_ses_email.configuration_set, null)
   }
 
   account_recovery_setting {

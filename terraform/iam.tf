@@ -9,7 +9,7 @@ data "aws_iam_policy_document" "lambda_assume" {
 
     principals {
       type        = "Service"
-      identifiers = ["lambda.amazonaws.com"]
+      identifiers = [local.service_principals["lambda"]]
     }
   }
 }
@@ -68,7 +68,7 @@ data "aws_iam_policy_document" "fn" {
       condition {
         test     = "StringEquals"
         variable = "kms:ViaService"
-        values   = ["${statement.key}.${local.region}.amazonaws.com"]
+        values   = ["${statement.key}.${local.region}.${local.dns_suffix}"]
       }
     }
   }
@@ -95,7 +95,7 @@ data "aws_iam_policy_document" "fn" {
       condition {
         test     = "StringEquals"
         variable = "kms:ViaService"
-        values   = ["sqs.${local.region}.amazonaws.com"]
+        values   = ["sqs.${local.region}.${local.dns_suffix}"]
       }
     }
   }

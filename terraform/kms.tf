@@ -27,9 +27,10 @@ resource "aws_kms_key" "main" {
         Resource  = "*"
       },
       {
+        # CloudWatch Logs takes its regional principal here, in every partition.
         Sid       = "CloudWatchLogsForThisAccountsLogGroups"
         Effect    = "Allow"
-        Principal = { Service = "logs.${local.region}.amazonaws.com" }
+        Principal = { Service = "logs.${local.region}.${local.dns_suffix}" }
         Action = [
           "kms:Encrypt*",
           "kms:Decrypt*",
@@ -48,7 +49,7 @@ resource "aws_kms_key" "main" {
         # CloudWatch alarms publish to the encrypted SNS topic.
         Sid       = "CloudWatchAlarmsPublishToEncryptedTopic"
         Effect    = "Allow"
-        Principal = { Service = "cloudwatch.amazonaws.com" }
+        Principal = { Service = local.service_principals["cloudwatch"] }
         Action    = ["kms:GenerateDataKey*", "kms:Decrypt"]
         Resource  = "*"
         Condition = {
@@ -59,7 +60,7 @@ resource "aws_kms_key" "main" {
         # EventBridge writes undeliverable schedule ticks to the encrypted DLQs.
         Sid       = "EventBridgeSendsToEncryptedDlq"
         Effect    = "Allow"
-        Principal = { Service = "events.amazonaws.com" }
+        Principal = { Service = local.service_principals["events"] }
         Action    = ["kms:GenerateDataKey*", "kms:Decrypt"]
         Resource  = "*"
         Condition = {

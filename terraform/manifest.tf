@@ -11,6 +11,15 @@ locals {
   account_id  = data.aws_caller_identity.current.account_id
   partition   = data.aws_partition.current.partition
   region      = var.aws_region
+  # amazonaws.com in the commercial partition, amazonaws.com.cn in China: the
+  # suffix of regional endpoints (the Cognito issuer, kms:ViaService values).
+  dns_suffix         = data.aws_partition.current.dns_suffix
+  service_principals = { for k, p in data.aws_service_principal.this : k => p.name }
+
+  # Every trigger (API route, stream and SQS mapping, schedule target) invokes
+  # this alias, never the function itself, so a rollback is one alias update
+  # (scripts/rollback.sh) and needs no rebuild.
+  live_alias = "live"
 
   functions = { for f in local.manifest.functions : f.name => f }
 
@@ -53,10 +62,27 @@ locals {
   # never receive anything.
   dlq_functions = merge(local.stream_functions, local.schedule_functions)
 
-  artifacts_dir = coalesce(var.artifacts_dir, "${path.module}/../target/lambda")
+  # Code comes from the local zips that `make package` writes, or, with
+  # var.artifact_bucket, from s3://<bucket>/<prefix>/<function>.zip, so that
+  # apply can run on a machine that did not build them.
+  artifacts_from_s3 = var.artifact_bucket != null
+  artifacts_dir     = coalesce(var.artifacts_dir, "${path.module}/../target/lambda")
   artifact_paths = {
     for k in keys(local.functions) :
     k => replace(replace(var.artifact_path_pattern, "{artifacts_dir}", local.artifacts_dir), "{name}", k)
+  }
+  artifact_s3_keys = {
+    for k in keys(local.functions) : k => join("/", compact([var.artifact_prefix, "${k}.zip"]))
+  }
+  # Lambda compares source_code_hash (base64 SHA-256 of the zip) to decide
+  # whether to upload new code. From S3 it is the <function>.zip.sha256 object
+  # beside the zip, unless var.artifact_hashes gives it.
+  artifact_hashes = {
+    for k in keys(local.functions) : k => (
+      local.artifacts_from_s3
+      ? lookup(var.artifact_hashes, k, try(trimspace(data.aws_s3_object.artifact_hash[k].body), ""))
+      : (fileexists(local.artifact_paths[k]) ? filebase64sha256(local.artifact_paths[k]) : null)
+    )
   }
 
   # ---------------------------------------------------------------------
@@ -133,8 +159,17 @@ resource "terraform_data" "manifest_checks" {
       error_message = "functions/manifest.json: function names must be unique."
     }
     precondition {
-      condition     = alltrue([for f in local.manifest.functions : can(regex("^[a-z][a-z0-9-]{1,40}$", f.name))])
-      error_message = "functions/manifest.json: function names must be 2-41 characters of [a-z0-9-] (they become part of Lambda, IAM and log group names)."
+      # 40 = 64 (the Lambda, IAM role and rule name limit) - "ofauto-" - a
+      # 16-character environment - "-": every name fits every environment.
+      condition     = alltrue([for f in local.manifest.functions : can(regex("^[a-z][a-z0-9-]{1,39}$", f.name))])
+      error_message = "functions/manifest.json: function names must be 2-40 characters of [a-z0-9-] (they become part of Lambda, IAM role, rule and log group names)."
+    }
+    precondition {
+      # Lambda function, IAM role and EventBridge rule names share this name
+      # and allow 64 characters. scripts/terraform_test.py checks the same for
+      # the longest environment name var.environment accepts.
+      condition     = alltrue([for f in local.manifest.functions : length("${local.name_prefix}-${f.name}") <= 64])
+      error_message = "functions/manifest.json: <service>-<environment>-<function> must fit in 64 characters (the Lambda, IAM role and EventBridge rule name limit); shorten the function or the environment name."
     }
     precondition {
       condition     = alltrue([for f in local.manifest.functions : contains(local.known_trigger_kinds, f.trigger.kind)])

@@ -67,3 +67,46 @@ output "api_access_log_group" {
   description = "CloudWatch log group of the API access log."
   value       = aws_cloudwatch_log_group.api_access.name
 }
+
+output "table_arn" {
+  description = "DynamoDB table ARN (the restored table's, once var.restore is set)."
+  value       = aws_dynamodb_table.main.arn
+}
+
+output "live_alias" {
+  description = "Name of the alias every trigger invokes; scripts/rollback.sh moves it."
+  value       = local.live_alias
+}
+
+output "live_versions" {
+  description = "Manifest function name -> the version its live alias points at (what scripts/rollback.sh --to-previous goes back from)."
+  value       = { for k, a in aws_lambda_alias.live : k => a.function_version }
+}
+
+output "published_versions" {
+  description = "Manifest function name -> its newest published version (what the live alias follows unless alias_versions pins it)."
+  value       = { for k, f in aws_lambda_function.fn : k => f.version }
+}
+
+output "backup_vault_name" {
+  description = "AWS Backup vault that holds the table's daily backups."
+  value       = aws_backup_vault.main.name
+}
+
+output "event_archive_name" {
+  description = "EventBridge archive of the domain-event bus, for `aws events start-replay`."
+  value       = aws_cloudwatch_event_archive.app.name
+}
+
+output "api_custom_domain_url" {
+  description = "Base URL of the API under var.api_custom_domain (null without one)."
+  value       = var.api_custom_domain == null ? null : "https://${aws_apigatewayv2_domain_name.api[0].domain_name}"
+}
+
+output "api_custom_domain_target" {
+  description = "Where the custom domain's DNS record must point: { target_domain_name, hosted_zone_id } for a Route 53 alias record, or target_domain_name for a CNAME (null without a custom domain)."
+  value = var.api_custom_domain == null ? null : {
+    target_domain_name = aws_apigatewayv2_domain_name.api[0].domain_name_configuration[0].target_domain_name
+    hosted_zone_id     = aws_apigatewayv2_domain_name.api[0].domain_name_configuration[0].hosted_zone_id
+  }
+}

@@ -12,3 +12,13 @@ provider "aws" {
 
 data "aws_caller_identity" "current" {}
 data "aws_partition" "current" {}
+
+# Service principals differ between partitions (aws, aws-cn, aws-us-gov), so
+# none is spelled out by hand: this data source knows each partition's form.
+# Look them up as local.service_principals["lambda"] and so on.
+data "aws_service_principal" "this" {
+  for_each = toset(["apigateway", "backup", "cloudwatch", "events", "lambda"])
+
+  service_name = each.key
+  region       = var.aws_region
+}

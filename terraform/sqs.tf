@@ -45,7 +45,7 @@ data "aws_iam_policy_document" "dlq" {
       actions = ["sqs:SendMessage"]
       principals {
         type        = "Service"
-        identifiers = ["events.amazonaws.com"]
+        identifiers = [local.service_principals["events"]]
       }
       resources = [aws_sqs_queue.dlq[each.key].arn]
       condition {

@@ -1,4 +1,5 @@
-# Non-HTTP triggers from the manifest.
+# Non-HTTP triggers from the manifest. Each invokes the function's "live"
+# alias (lambda.tf), so a rollback moves them all at once.
 
 # ---------------------------------------------------------------------------
 # dynamodb_stream: the table's stream -> the function, in batches.
@@ -11,7 +12,7 @@ resource "aws_lambda_event_source_mapping" "stream" {
   for_each = local.stream_functions
 
   event_source_arn  = aws_dynamodb_table.main.stream_arn
-  function_name     = aws_lambda_function.fn[each.key].arn
+  function_name     = aws_lambda_alias.live[each.key].arn
   starting_position = try(each.value.trigger.starting_position, "TRIM_HORIZON")
 
   batch_size                         = try(each.value.trigger.batch_size, 100)
@@ -68,7 +69,7 @@ resource "aws_cloudwatch_event_target" "schedule" {
 
   rule      = aws_cloudwatch_event_rule.schedule[each.key].name
   target_id = "lambda"
-  arn       = aws_lambda_function.fn[each.key].arn
+  arn       = aws_lambda_alias.live[each.key].arn
 
   # A tick older than a few minutes is superseded by the next one.
   retry_policy {
@@ -79,17 +80,26 @@ resource "aws_cloudwatch_event_target" "schedule" {
   dead_letter_config {
     arn = aws_sqs_queue.dlq[each.key].arn
   }
+
+  # Ticks sent before the alias may be invoked would all be dead-lettered.
+  depends_on = [aws_lambda_permission.schedule]
 }
 
 resource "aws_lambda_permission" "schedule" {
   for_each = local.schedule_functions
 
-  statement_id   = "AllowEventBridgeSchedule"
-  action         = "lambda:InvokeFunction"
-  function_name  = aws_lambda_function.fn[each.key].function_name
-  principal      = "events.amazonaws.com"
-  source_arn     = aws_cloudwatch_event_rule.schedule[each.key].arn
-  source_account = local.account_id
+  statement_id_prefix = "AllowEventBridgeSchedule-"
+  action              = "lambda:InvokeFunction"
+  function_name       = aws_lambda_function.fn[each.key].function_name
+  qualifier           = aws_lambda_alias.live[each.key].name
+  principal           = local.service_principals["events"]
+  source_arn          = aws_cloudwatch_event_rule.schedule[each.key].arn
+  source_account      = local.account_id
+
+  # Granted before a replaced one is revoked, so no tick is refused between.
+  lifecycle {
+    create_before_destroy = true
+  }
 }
 
 # ---------------------------------------------------------------------------
@@ -102,7 +112,7 @@ resource "aws_lambda_event_source_mapping" "sqs" {
   for_each = local.sqs_functions
 
   event_source_arn = aws_sqs_queue.work[each.value.trigger.queue].arn
-  function_name    = aws_lambda_function.fn[each.key].arn
+  function_name    = aws_lambda_alias.live[each.key].arn
 
   batch_size                         = try(each.value.trigger.batch_size, 10)
   maximum_batching_window_in_seconds = try(each.value.trigger.maximum_batching_window_s, 0)

@@ -54,6 +54,71 @@ variable "artifact_path_pattern" {
   }
 }
 
+variable "artifact_bucket" {
+  description = "Optional S3 bucket holding the zips as <artifact_prefix>/<function>.zip, each with <function>.zip.sha256 beside it (its base64 SHA-256, content type text/plain), as `make publish-artifacts` uploads them. null takes the local zips (artifacts_dir), which then must exist on the machine that runs apply."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.artifact_bucket == null || can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.artifact_bucket))
+    error_message = "artifact_bucket must be null or an S3 bucket name (no s3:// and no path; the path goes into artifact_prefix)."
+  }
+}
+
+variable "artifact_prefix" {
+  description = "Key prefix of the zips in artifact_bucket, e.g. the commit they were built from. Empty means the bucket's top level."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.artifact_prefix == "" || can(regex("^[A-Za-z0-9!_.*'()-]+(/[A-Za-z0-9!_.*'()-]+)*$", var.artifact_prefix))
+    error_message = "artifact_prefix must be empty or a key prefix without leading or trailing slashes, e.g. releases/3f2c1e0."
+  }
+}
+
+variable "artifact_hashes" {
+  description = "Optional base64 SHA-256 of a function's zip in artifact_bucket, by function name, instead of reading <function>.zip.sha256 from the bucket."
+  type        = map(string)
+  default     = {}
+
+  validation {
+    condition     = alltrue([for h in values(var.artifact_hashes) : can(regex("^[A-Za-z0-9+/]{43}=$", h))])
+    error_message = "artifact_hashes values must be base64 SHA-256 digests (44 characters ending in =), e.g. from `openssl dgst -sha256 -binary x.zip | base64`."
+  }
+}
+
+# ---------------------------------------------------------------------------
+# Versions, rollback, canary (lambda.tf; DEPLOYMENT.md, "Rollback")
+# ---------------------------------------------------------------------------
+
+variable "alias_versions" {
+  description = "Pins a function's live alias to a published version, by function name, e.g. { dispatcher = \"41\" }. Functions not listed follow their newest version. Record here what scripts/rollback.sh did, or the next apply moves the alias forward again; remove the pin once the fix is deployed."
+  type        = map(string)
+  default     = {}
+
+  validation {
+    condition     = alltrue([for v in values(var.alias_versions) : can(regex("^[1-9][0-9]*$", v))])
+    error_message = "alias_versions values must be published version numbers such as \"41\" ($LATEST cannot be pinned: an alias must name a published version)."
+  }
+}
+
+variable "canary" {
+  description = "Weighted alias routing, by function name: { version (optional, default the newest published), weight (0-1) }. That share of the invocations goes to that version and the rest to the version pinned in alias_versions, which is required for a function with a canary."
+  type = map(object({
+    version = optional(string)
+    weight  = number
+  }))
+  default = {}
+
+  validation {
+    condition = alltrue([
+      for c in values(var.canary) :
+      c.weight > 0 && c.weight < 1 && (c.version == null || can(regex("^[1-9][0-9]*$", coalesce(c.version, "1"))))
+    ])
+    error_message = "canary weights must be strictly between 0 and 1, and a canary version a published version number."
+  }
+}
+
 # ---------------------------------------------------------------------------
 # Functions
 # ---------------------------------------------------------------------------
@@ -134,6 +199,85 @@ variable "table_deletion_protection" {
   default     = true
 }
 
+variable "pitr_recovery_period_days" {
+  description = "How far back point-in-time recovery reaches, in days."
+  type        = number
+  default     = 35
+
+  validation {
+    condition     = var.pitr_recovery_period_days >= 1 && var.pitr_recovery_period_days <= 35 && floor(var.pitr_recovery_period_days) == var.pitr_recovery_period_days
+    error_message = "pitr_recovery_period_days must be a whole number between 1 and 35."
+  }
+}
+
+variable "backup_schedule" {
+  description = "When AWS Backup takes the daily backup of the table (a cron expression, UTC)."
+  type        = string
+  default     = "cron(0 3 * * ? *)"
+
+  validation {
+    condition     = can(regex("^cron\\(.+\\)$", var.backup_schedule))
+    error_message = "backup_schedule must be a cron(...) expression, e.g. cron(0 3 * * ? *)."
+  }
+}
+
+variable "backup_retention_days" {
+  description = "How long each daily backup (and its copy) is kept, in days."
+  type        = number
+  default     = 35
+
+  validation {
+    condition     = var.backup_retention_days >= 1 && floor(var.backup_retention_days) == var.backup_retention_days
+    error_message = "backup_retention_days must be a whole number of at least 1."
+  }
+}
+
+variable "backup_copy_vault_arn" {
+  description = "Optional ARN of a backup vault in another region (or account) that receives a copy of every backup. For DynamoDB this needs AWS Backup's advanced DynamoDB features turned on in this account and region (DEPLOYMENT.md)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.backup_copy_vault_arn == null || can(regex("^arn:[^:]+:backup:[a-z0-9-]+:[0-9]{12}:backup-vault:.+$", var.backup_copy_vault_arn))
+    error_message = "backup_copy_vault_arn must be null or a backup vault ARN (arn:aws:backup:<region>:<account>:backup-vault:<name>)."
+  }
+}
+
+variable "replica_regions" {
+  description = "Regions that get a replica of the table (a global table), e.g. [\"eu-central-1\"]. Empty means no replicas. Each needs a key in replica_kms_key_arns."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for r in var.replica_regions : can(regex("^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]$", r))]) && length(distinct(var.replica_regions)) == length(var.replica_regions)
+    error_message = "replica_regions must be distinct AWS region names."
+  }
+}
+
+variable "replica_kms_key_arns" {
+  description = "The customer-managed KMS key that encrypts the replica in each of replica_regions, by region."
+  type        = map(string)
+  default     = {}
+
+  validation {
+    condition     = alltrue([for r, k in var.replica_kms_key_arns : can(regex("^arn:[^:]+:kms:${r}:[0-9]{12}:(key|alias)/.+$", k))])
+    error_message = "replica_kms_key_arns must map each region to a KMS key ARN of that same region."
+  }
+}
+
+variable "restore" {
+  description = "Points the stack at a table restored from PITR or a backup: { table_name }. Set it only as DEPLOYMENT.md (\"Restore\") says, after importing the restored table at aws_dynamodb_table.main; keep it set for as long as that table is the live one. null means the table <service>-<environment>."
+  type = object({
+    table_name = string
+  })
+  default = null
+
+  validation {
+    condition     = var.restore == null || can(regex("^[A-Za-z0-9_.-]{3,255}$", var.restore.table_name))
+    error_message = "restore.table_name must be a DynamoDB table name: 3-255 characters of [A-Za-z0-9_.-]."
+  }
+}
+
 variable "enable_contributor_insights" {
   description = "CloudWatch Contributor Insights on the table and its indexes: shows the hottest keys when DynamoDB throttles."
   type        = bool
@@ -173,9 +317,37 @@ variable "secret_recovery_window_days" {
   }
 }
 
+variable "event_archive_retention_days" {
+  description = "How long the custom bus's archive keeps every domain event for replay, in days. 0 keeps them indefinitely."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.event_archive_retention_days >= 0 && floor(var.event_archive_retention_days) == var.event_archive_retention_days
+    error_message = "event_archive_retention_days must be a whole number >= 0."
+  }
+}
+
 # ---------------------------------------------------------------------------
 # API
 # ---------------------------------------------------------------------------
+
+variable "api_custom_domain" {
+  description = "Optional custom domain for the API: { domain_name, certificate_arn }, the certificate an ACM certificate of aws_region covering that name. null serves the API on its execute-api URL only."
+  type = object({
+    domain_name     = string
+    certificate_arn = string
+  })
+  default = null
+
+  validation {
+    condition = var.api_custom_domain == null || (
+      can(regex("^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$", var.api_custom_domain.domain_name)) &&
+      can(regex("^arn:[^:]+:acm:[a-z0-9-]+:[0-9]{12}:certificate/.+$", var.api_custom_domain.certificate_arn))
+    )
+    error_message = "api_custom_domain needs a lower-case domain_name such as api.example.com and an ACM certificate_arn."
+  }
+}
 
 variable "api_throttling_rate_limit" {
   description = "Default steady-state requests per second for every route (the whole API, all tenants together). Per-tenant limits are enforced by the functions."
@@ -239,6 +411,28 @@ variable "rate_limit_tiers" {
 # ---------------------------------------------------------------------------
 # Identity
 # ---------------------------------------------------------------------------
+
+variable "cognito_deletion_protection" {
+  description = "Cognito user pool deletion protection. Leave true for anything with real users; set false only to tear down a throwaway environment."
+  type        = bool
+  default     = true
+}
+
+variable "cognito_ses_email" {
+  description = "Optional SES identity for Cognito's e-mail (invitations, codes, password resets): { source_arn (a verified SES identity), from_address, reply_to_address (optional), configuration_set (optional) }. null uses Cognito's built-in mailer, limited to 50 messages a day."
+  type = object({
+    source_arn        = string
+    from_address      = string
+    reply_to_address  = optional(string)
+    configuration_set = optional(string)
+  })
+  default = null
+
+  validation {
+    condition     = var.cognito_ses_email == null || can(regex("^arn:[^:]+:ses:[a-z0-9-]+:[0-9]{12}:identity/.+$", var.cognito_ses_email.source_arn))
+    error_message = "cognito_ses_email.source_arn must be an SES identity ARN (arn:aws:ses:<region>:<account>:identity/<domain or address>)."
+  }
+}
 
 variable "cognito_mfa_configuration" {
   description = "Cognito MFA: ON (every user must enrol a TOTP app), OPTIONAL, or OFF."

@@ -317,11 +317,14 @@ impl Deliverer {
             }
         };
         match disabled {
-            Ok(Some(disabled)) => events.push(DomainEvent::new(
-                detail_type::CHANNEL_DISABLED,
-                tenant,
-                serde_json::to_value(&disabled).unwrap_or_default(),
-            )),
+            Ok(Some(disabled)) => {
+                crate::telemetry::count("channels_disabled", 1);
+                events.push(DomainEvent::new(
+                    detail_type::CHANNEL_DISABLED,
+                    tenant,
+                    serde_json::to_value(&disabled).unwrap_or_default(),
+                ));
+            }
             Ok(None) => {}
             Err(error) => {
                 tracing::error!(tenant = tenant.as_str(), channel = %id, %error, "channel health not recorded");
