@@ -1190,6 +1190,40 @@ def test_sample_events(c):
             assert ev["source"] == "aws.events" and ev["detail-type"] == "Scheduled Event"
 
 
+def _rust_sources():
+    for top in ("shared/src", "functions"):
+        for dirpath, _, files in os.walk(os.path.join(ROOT, top)):
+            for f in files:
+                if f.endswith(".rs"):
+                    with open(os.path.join(dirpath, f), encoding="utf-8") as fh:
+                        yield fh.read()
+
+
+def test_custom_metrics_exist_in_the_code_and_the_docs(c):
+    """An alarm on a metric nobody emits stays OK for ever: every OFAuto-namespace metric an
+    alarm or the dashboard names must be in docs/METRICS.md, and every metric there must be a
+    string the Rust code writes."""
+    with open(os.path.join(ROOT, "docs", "METRICS.md"), encoding="utf-8") as fh:
+        documented = set(re.findall(r"^\| `([a-z0-9_]+)` \| (?:Count|Milliseconds)", fh.read(), re.M))
+    assert len(documented) >= 20, f"docs/METRICS.md lists only {sorted(documented)}"
+    code = "\n".join(_rust_sources())
+    silent = sorted(m for m in documented if f'"{m}"' not in code)
+    assert not silent, f"documented metrics the code never emits: {silent}"
+    referenced = set()
+    alarms = c.raw["alarms.tf"].splitlines()
+    for i, line in enumerate(alarms):
+        m = re.search(r'metric_name\s*=\s*"([a-z0-9_]+)"', line)
+        if m and any("local.app_namespace" in l for l in alarms[max(0, i - 6) : i + 7]):
+            referenced.add(m.group(1))
+    dashboard = c.raw["dashboard.tf"]
+    referenced |= set(re.findall(r'local\.app_namespace,\s*"([a-z0-9_]+)"', dashboard))
+    for group in re.findall(r"for m in \[([^\]]*)\]", dashboard):
+        referenced |= set(re.findall(r'"([a-z0-9_]+)"', group))
+    assert len(referenced) >= 10, f"found only {sorted(referenced)} in alarms.tf and dashboard.tf"
+    undocumented = sorted(referenced - documented)
+    assert not undocumented, f"alarms or dashboard use metrics docs/METRICS.md lacks: {undocumented}"
+
+
 def test_terraform_fmt(c):
     tf = shutil.which("terraform")
     if tf is None:

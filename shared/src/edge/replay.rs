@@ -2,6 +2,7 @@
 //! answer, and replay that answer to later requests with the key. The records themselves are
 //! `idempotency::IdempotencyStore`'s.
 
+use crate::error::ApiError;
 use std::future::Future;
 
 use lambda_http::http::{HeaderName, HeaderValue, StatusCode};
@@ -43,10 +44,12 @@ where
     let route = request.route_key().unwrap_or_default();
     // `begin` authorises the caller for the route before it looks the key up; the handler
     // checks again, for requests that carry no key.
-    match store
-        .begin(&caller, &route, &key, &hash, lease_until)
-        .await?
-    {
+    let begun = store.begin(&caller, &route, &key, &hash, lease_until).await;
+    if let Err(ApiError::IdempotencyKeyReused | ApiError::IdempotencyInProgress) = &begun {
+        // Usually a client bug (a key reused for another body) or a retry racing its original.
+        crate::telemetry::count("idempotency_conflicts", 1);
+    }
+    match begun? {
         Begin::Replay(stored) => Ok(replay(stored)),
         Begin::Proceed(claim) => {
             let result = handler(request).await;
