@@ -144,3 +144,19 @@ async fn sqs(action: &str, body: Value) -> Value {
     assert!(status.is_success(), "SQS {action} failed: {status} {text}");
     serde_json::from_str(&text).unwrap_or(Value::Null)
 }
+
+/// One delivery-queue message as the deliverer's SQS event source hands it over: for a test
+/// that hands the deliverer a copy of a message, as SQS does when it delivers one twice.
+pub fn sqs_event(message: &shared::DeliveryMessage) -> Value {
+    json!({"Records": [{
+        "messageId": format!("copy-{}", ulid::Ulid::new()),
+        "receiptHandle": "copy",
+        "body": serde_json::to_string(message).expect("a message serialises"),
+        "attributes": {"ApproximateReceiveCount": "2"},
+        "messageAttributes": {},
+        "md5OfBody": "",
+        "eventSource": "aws:sqs",
+        "eventSourceARN": "arn:aws:sqs:us-east-1:000000000000:ofauto-delivery",
+        "awsRegion": "us-east-1",
+    }]})
+}

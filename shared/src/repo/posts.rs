@@ -29,7 +29,7 @@ pub use item::PostRecord;
 use item::{
     attempt_from_item, due_shard, post_from_item, record_from_item, StoredPost, ATTEMPTS,
     CHANNEL_ID, CLAIM, CONTENT, LEASE_UNTIL, MEDIA_URLS, NEXT_ATTEMPT_AT, SCHEDULED_AT,
-    SERIES_FROM, STATUS, UPDATED_AT,
+    SERIES_FROM, STARTED_CLAIM, STATUS, UPDATED_AT,
 };
 pub use schedule::{Claimed, DueEntry, Finish, MISSED_AFTER};
 use write::{s, Write};
@@ -85,8 +85,9 @@ enum Updated {
 
 /// The due-index attributes a post loses when it leaves `scheduled`/`publishing`, with the
 /// claim that only means something there.
-const SCHEDULE_STATE: [&str; 5] = [
+const SCHEDULE_STATE: [&str; 6] = [
     CLAIM,
+    STARTED_CLAIM,
     LEASE_UNTIL,
     NEXT_ATTEMPT_AT,
     keys::DUE_SHARD,

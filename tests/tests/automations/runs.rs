@@ -475,7 +475,7 @@ async fn a_copy_of_a_dead_deliverers_message_takes_its_attempt_over() {
     let occurrence = format!("M#{run_id}");
     let message =
         DeliveryMessage::automation_run(&tenant_id, automation_id, run, scheduled_for, &occurrence);
-    let copy = sqs_batch(&message);
+    let copy = control::sqs_event(&message);
 
     let answer = control::invoke("deliverer", &copy)
         .await
@@ -527,19 +527,4 @@ async fn a_copy_of_a_dead_deliverers_message_takes_its_attempt_over() {
         2,
         "nothing more was sent"
     );
-}
-
-/// One SQS message as the deliverer's event source hands it over.
-fn sqs_batch(message: &DeliveryMessage) -> Value {
-    json!({"Records": [{
-        "messageId": format!("copy-{}", ulid::Ulid::new()),
-        "receiptHandle": "copy",
-        "body": serde_json::to_string(message).expect("message"),
-        "attributes": {"ApproximateReceiveCount": "2"},
-        "messageAttributes": {},
-        "md5OfBody": "",
-        "eventSource": "aws:sqs",
-        "eventSourceARN": "arn:aws:sqs:us-east-1:000000000000:ofauto-delivery",
-        "awsRegion": "us-east-1",
-    }]})
 }

@@ -136,6 +136,42 @@ async fn a_deliverer_killed_mid_batch_loses_nothing() {
     assert!(post["attempts"].as_u64().unwrap_or(0) >= 1, "{post}");
 }
 
+/// SQS may hand a message out twice (a visibility timeout that ran out under load, say). A claim
+/// makes one attempt: a copy of its message, arriving while the attempt is on the wire, sends
+/// nothing and counts no attempt.
+#[tokio::test]
+async fn a_copy_of_a_claims_message_sends_nothing() {
+    // The held attempt must not be killed by the crash test.
+    let _gate = exclusive_delivery().await;
+    let tenant = Tenant::new();
+    let editor = tenant.bulk("editor");
+    let channel = TestChannel::new(&tenant, vec![Step::ok().hang(6.0)], Step::ok()).await;
+    let post = create_post(&editor, &channel.id, Some(in_seconds(1.0))).await;
+    let id = str_of(&post, "id");
+    let first = channel.endpoint.wait_for(1, Duration::from_secs(60)).await;
+    assert_eq!(first.len(), 1, "the attempt is on the wire");
+    let tenant_id = TenantId::parse(&tenant.id).expect("tenant id");
+    let post_id = PostId::parse(id).expect("post id");
+    let stored = dynamo::get_item(Key::Post {
+        tenant: &tenant_id,
+        id: post_id,
+    })
+    .await;
+    let claim = stored["claim"]["S"].as_str().expect("the post is claimed");
+    let copy = control::sqs_event(&shared::DeliveryMessage::post(&tenant_id, post_id, claim));
+    let answer = control::invoke("deliverer", &copy)
+        .await
+        .expect("deliverer");
+    let post = wait_for_status(&editor, id, "published", Duration::from_secs(30)).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(
+        channel.endpoint.deliveries().await.len(),
+        1,
+        "the copy sent nothing: {answer}"
+    );
+    assert_eq!(post["attempts"], 1, "{post}");
+}
+
 /// Cancels racing the dispatcher's claim: each post is either cancelled and never delivered, or
 /// delivered and its cancel refused with 409. Never both, never neither.
 #[tokio::test]

@@ -30,6 +30,10 @@ pub(super) const CLAIM: &str = "claim";
 pub(super) const LEASE_UNTIL: &str = "lease_until";
 pub(super) const NEXT_ATTEMPT_AT: &str = "next_attempt_at";
 pub(super) const SERIES_FROM: &str = "series_from";
+/// The claim whose attempt has started: one attempt per claim, so a duplicated or redelivered
+/// message of the same claim sends nothing (a dead attempt's post is re-claimed when its lease
+/// ends, under a new claim).
+pub(super) const STARTED_CLAIM: &str = "started_claim";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct StoredPost {

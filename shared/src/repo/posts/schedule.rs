@@ -12,7 +12,7 @@ use futures::stream::{self, StreamExt, TryStreamExt};
 
 use super::item::{
     attempt_item, due_shard, post_from_item, record_from_item, ATTEMPTS, CHANNEL_ID, CLAIM,
-    LAST_ERROR, LEASE_UNTIL, NEXT_ATTEMPT_AT, PUBLISHED_AT, STATUS, UPDATED_AT,
+    LAST_ERROR, LEASE_UNTIL, NEXT_ATTEMPT_AT, PUBLISHED_AT, STARTED_CLAIM, STATUS, UPDATED_AT,
 };
 use super::write::{s, Write};
 use super::{PostsRepository, Updated, SCHEDULE_STATE};
@@ -168,7 +168,9 @@ impl PostsRepository {
 
     /// Counts an attempt about to be made under `claim` and renews the lease for it. Returns the
     /// post and the attempt's number (from 1, over the post's whole life), or `None` when the
-    /// claim is no longer the post's (cancelled, or re-claimed after the lease ran out).
+    /// claim is no longer the post's (cancelled, or re-claimed after the lease ran out) or its
+    /// attempt has already started: a claim makes one attempt, however often SQS hands its
+    /// message out.
     pub async fn start_attempt(
         &self,
         tenant: &TenantId,
@@ -184,9 +186,10 @@ impl PostsRepository {
             .set(LEASE_UNTIL, s(lease_until.to_rfc3339()))
             .set(keys::DUE_AT, s(keys::due_at_value(lease_until)))
             .set(UPDATED_AT, s(now.to_rfc3339()))
+            .set(STARTED_CLAIM, s(claim))
             .when(
-                "#claim = :claim AND #status = :publishing",
-                &[CLAIM, STATUS],
+                "#claim = :claim AND #status = :publishing AND (attribute_not_exists(#started_claim) OR #started_claim <> :claim)",
+                &[CLAIM, STATUS, STARTED_CLAIM],
             )
             .value(":claim", s(claim))
             .value(":publishing", s(PostStatus::Publishing.as_str()));
