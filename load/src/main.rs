@@ -85,7 +85,7 @@ async fn main() -> Result<(), GooseError> {
         )
         .set_default(GooseDefault::Host, host.as_str())?
         .set_default(GooseDefault::Users, USERS)?
-        .set_default(GooseDefault::HatchRate, "8")?
+        .set_default(GooseDefault::IncreaseRate, "8")?
         .set_default(GooseDefault::Iterations, ITERATIONS_PER_USER)?
         .execute();
     match tokio::time::timeout(WATCHDOG, attack).await {
