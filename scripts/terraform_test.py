@@ -600,7 +600,10 @@ def test_alarms_cover_the_failure_modes(c):
         assert expr(body["alarm_actions"]) == "local.alarm_topics", f"{addr}: no alarm action"
         desc = body.get("alarm_description", "")
         assert "First check" in desc, f"{addr}: description must say what to check first"
-        assert body.get("treat_missing_data") == "notBreaching", f"{addr}: missing data should not page"
+        # Missing data pages only where silence is the failure: a schedule that no longer runs.
+        silent_ok = addr == "aws_cloudwatch_metric_alarm.schedule_silent"
+        expected = "breaching" if silent_ok else "notBreaching"
+        assert body.get("treat_missing_data") == expected, f"{addr}: treat_missing_data should be {expected}"
     for metric in ("Errors", "Throttles", "5xx", "Latency", "IteratorAge",
                    "ApproximateNumberOfMessagesVisible", "ReadThrottleEvents", "WriteThrottleEvents"):
         assert metric in by_metric, f"no alarm on {metric}"

@@ -636,6 +636,33 @@ resource "aws_cloudwatch_metric_alarm" "schedule_failed_invocations" {
   ok_actions    = local.alarm_topics
 }
 
+# The one alarm on missing data: a scheduled function that is not invoked at all
+# emits nothing, so every other alarm on it stays OK while nothing is delivered.
+# Its Invocations metric exists only while it runs, so no data is the failure.
+resource "aws_cloudwatch_metric_alarm" "schedule_silent" {
+  for_each = local.schedule_functions
+
+  alarm_name        = "${local.name_prefix}-${each.key}-silent"
+  alarm_description = <<-EOT
+    ${local.fn_name[each.key]} was not invoked in 2 consecutive 5-minute periods although its schedule (${each.value.trigger.expression}) should run it every minute: no post or automation run is being claimed.
+    First check: the rule ${aws_cloudwatch_event_rule.schedule[each.key].name} is ENABLED (someone may have paused it), the schedule_failed_invocations and throttles alarms of the function, and that the live alias exists (terraform plan shows drift). ${local.runbook}#schedule_silent
+  EOT
+
+  namespace           = "AWS/Lambda"
+  metric_name         = "Invocations"
+  dimensions          = { FunctionName = local.fn_name[each.key] }
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 2
+  datapoints_to_alarm = 2
+  threshold           = 1
+  comparison_operator = "LessThanThreshold"
+  treat_missing_data  = "breaching"
+
+  alarm_actions = local.alarm_topics
+  ok_actions    = local.alarm_topics
+}
+
 # ---------------------------------------------------------------------------
 # Automations (runs finished by the sqs consumer)
 # ---------------------------------------------------------------------------
@@ -1084,6 +1111,7 @@ locals {
     posts_missed                  = [for a in values(aws_cloudwatch_metric_alarm.posts_missed) : a.alarm_name]
     dispatcher_failures           = [for a in values(aws_cloudwatch_metric_alarm.dispatcher_failures) : a.alarm_name]
     schedule_failed_invocations   = [for a in values(aws_cloudwatch_metric_alarm.schedule_failed_invocations) : a.alarm_name]
+    schedule_silent               = [for a in values(aws_cloudwatch_metric_alarm.schedule_silent) : a.alarm_name]
     automation_runs_failed        = [for a in values(aws_cloudwatch_metric_alarm.automation_runs_failed) : a.alarm_name]
     queue_oldest_message_age      = [for a in values(aws_cloudwatch_metric_alarm.queue_oldest_message_age) : a.alarm_name]
     queue_dlq_messages            = [for a in values(aws_cloudwatch_metric_alarm.queue_dlq_messages) : a.alarm_name]

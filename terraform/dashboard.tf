@@ -205,7 +205,7 @@ locals {
     {
       title = "Dispatcher: finding due work"
       text  = "The scheduled tick that claims due posts and automation occurrences and enqueues them; one EMF document per tick."
-      kinds = ["dispatcher_lag", "posts_missed", "dispatcher_failures", "schedule_failed_invocations"]
+      kinds = ["dispatcher_lag", "posts_missed", "dispatcher_failures", "schedule_failed_invocations", "schedule_silent"]
       wide  = []
       narrow = flatten([for k in local.dispatch_keys : [
         {

@@ -31,7 +31,7 @@ run "alarms_and_dashboard" {
         values(aws_cloudwatch_metric_alarm.lambda_errors), values(aws_cloudwatch_metric_alarm.lambda_throttles), values(aws_cloudwatch_metric_alarm.lambda_duration),
         values(aws_cloudwatch_metric_alarm.dlq_messages), values(aws_cloudwatch_metric_alarm.stream_iterator_age),
         values(aws_cloudwatch_metric_alarm.queue_dlq_messages), values(aws_cloudwatch_metric_alarm.queue_oldest_message_age),
-        values(aws_cloudwatch_metric_alarm.schedule_failed_invocations), values(aws_cloudwatch_metric_alarm.dynamodb_gsi_throttles),
+        values(aws_cloudwatch_metric_alarm.schedule_failed_invocations), values(aws_cloudwatch_metric_alarm.schedule_silent), values(aws_cloudwatch_metric_alarm.dynamodb_gsi_throttles),
         values(aws_cloudwatch_metric_alarm.delivery_failure_rate), values(aws_cloudwatch_metric_alarm.delivery_lateness),
         values(aws_cloudwatch_metric_alarm.channels_disabled), values(aws_cloudwatch_metric_alarm.delivery_bookkeeping_failures),
         values(aws_cloudwatch_metric_alarm.dispatcher_lag), values(aws_cloudwatch_metric_alarm.posts_missed),
@@ -76,6 +76,15 @@ run "alarms_and_dashboard" {
     error_message = "every alarm notifies the topic on ALARM and OK, ignores missing data, and says what to check first within 1024 characters"
   }
   assert {
+    # Silence is the failure this one watches, so it alone treats missing data as breaching.
+    condition = length(aws_cloudwatch_metric_alarm.schedule_silent) == 1 && alltrue([
+      for a in values(aws_cloudwatch_metric_alarm.schedule_silent) :
+      a.treat_missing_data == "breaching" && a.comparison_operator == "LessThanThreshold" && a.metric_name == "Invocations"
+      && tolist(a.alarm_actions) == tolist([aws_sns_topic.alarms.arn])
+    ])
+    error_message = "the scheduled function has a silence alarm that pages on missing invocations"
+  }
+  assert {
     condition = alltrue(flatten([
       for kind, names in local.alarm_names : [
         for a in names : anytrue([
@@ -83,7 +92,7 @@ run "alarms_and_dashboard" {
             values(aws_cloudwatch_metric_alarm.lambda_errors), values(aws_cloudwatch_metric_alarm.lambda_throttles), values(aws_cloudwatch_metric_alarm.lambda_duration),
             values(aws_cloudwatch_metric_alarm.dlq_messages), values(aws_cloudwatch_metric_alarm.stream_iterator_age),
             values(aws_cloudwatch_metric_alarm.queue_dlq_messages), values(aws_cloudwatch_metric_alarm.queue_oldest_message_age),
-            values(aws_cloudwatch_metric_alarm.schedule_failed_invocations), values(aws_cloudwatch_metric_alarm.dynamodb_gsi_throttles),
+            values(aws_cloudwatch_metric_alarm.schedule_failed_invocations), values(aws_cloudwatch_metric_alarm.schedule_silent), values(aws_cloudwatch_metric_alarm.dynamodb_gsi_throttles),
             values(aws_cloudwatch_metric_alarm.delivery_failure_rate), values(aws_cloudwatch_metric_alarm.delivery_lateness),
             values(aws_cloudwatch_metric_alarm.channels_disabled), values(aws_cloudwatch_metric_alarm.delivery_bookkeeping_failures),
             values(aws_cloudwatch_metric_alarm.dispatcher_lag), values(aws_cloudwatch_metric_alarm.posts_missed),
