@@ -11,9 +11,8 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use futures::stream::{self, StreamExt};
-use ofauto_tests::bench::{load_average, percentile};
+use ofauto_tests::bench::{load_average, percentile, BenchChannel};
 use ofauto_tests::fixtures::{poll, Tenant};
-use ofauto_tests::receiver::{receiver, Step};
 use ofauto_tests::stack::{self, stack};
 use ofauto_tests::{control, dynamo};
 use serde_json::{json, Value};
@@ -22,25 +21,6 @@ use shared::staging::Key;
 
 fn rfc3339(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-}
-
-/// A webhook channel to a local receiver that answers 200 at once.
-async fn channel(tenant: &Tenant) -> String {
-    let endpoint = receiver().endpoint(&format!("{}-bench", tenant.id));
-    let body = tenant
-        .bulk("admin")
-        .post_json(
-            "/v1/channels",
-            &json!({"name": "bench", "kind": "webhook", "url": endpoint.url()}),
-        )
-        .await
-        .ok_json(201);
-    let secret = body["signing_secret"]
-        .as_str()
-        .expect("a secret")
-        .to_owned();
-    endpoint.configure(&[secret], vec![], Step::ok()).await;
-    body["id"].as_str().expect("an id").to_owned()
 }
 
 /// Every run of one automation (one page: each has a single occurrence here).
@@ -72,7 +52,7 @@ async fn main() {
     println!("load average before: {}", load_average());
     let tenant = Tenant::new();
     let tenant_id = TenantId::parse(&tenant.id).expect("tenant id");
-    let channel = channel(&tenant).await;
+    let channel = BenchChannel::new(&tenant).await.id;
     let editor = tenant.bulk("editor");
     let ids: Vec<String> = stream::iter(0..count)
         .map(|i| {

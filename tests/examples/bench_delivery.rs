@@ -9,42 +9,14 @@
 use std::time::{Duration, Instant};
 
 use futures::stream::{self, StreamExt};
-use ofauto_tests::bench::{load_average, percentile};
+use ofauto_tests::bench::{load_average, percentile, BenchChannel};
 use ofauto_tests::control;
 use ofauto_tests::fixtures::Tenant;
-use ofauto_tests::receiver::{receiver, Step};
 use ofauto_tests::stack::stack;
 use serde_json::{json, Value};
 
 fn rfc3339(at: chrono::DateTime<chrono::Utc>) -> String {
     at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-}
-
-struct Channel {
-    id: String,
-    endpoint: ofauto_tests::receiver::Endpoint,
-}
-
-async fn channel(tenant: &Tenant) -> Channel {
-    let name = format!("bench-{}", ulid::Ulid::new().to_string().to_lowercase());
-    let endpoint = receiver().endpoint(&name);
-    let body = tenant
-        .bulk("admin")
-        .post_json(
-            "/v1/channels",
-            &json!({"name": name, "kind": "webhook", "url": endpoint.url()}),
-        )
-        .await
-        .ok_json(201);
-    let secret = body["signing_secret"]
-        .as_str()
-        .expect("a secret")
-        .to_owned();
-    endpoint.configure(&[secret], vec![], Step::ok()).await;
-    Channel {
-        id: body["id"].as_str().expect("an id").to_owned(),
-        endpoint,
-    }
 }
 
 async fn create(tenant: &Tenant, channel: &str, at: chrono::DateTime<chrono::Utc>) -> Value {
@@ -103,7 +75,7 @@ async fn main() {
     let tenant = Tenant::new();
 
     // Burst: every post due at the same instant, found by one tick.
-    let burst = channel(&tenant).await;
+    let burst = BenchChannel::new(&tenant).await;
     let due = chrono::Utc::now() + chrono::TimeDelta::seconds(90);
     let posts: Vec<Value> = stream::iter(0..posts_n)
         .map(|_| create(&tenant, &burst.id, due))
@@ -133,7 +105,7 @@ async fn main() {
     let per_invocation = per_invocation_rates();
 
     // Spread: posts at random seconds over the next two minutes, as users schedule them.
-    let spread = channel(&tenant).await;
+    let spread = BenchChannel::new(&tenant).await;
     let mut spread_posts = Vec::new();
     for i in 0..60u32 {
         let offset = 5.0 + f64::from(i * 37 % 115) + f64::from(i % 7) / 7.0;

@@ -1,6 +1,42 @@
 //! What the benchmarks (`tests/examples/bench_*.rs`) print their figures with. The machines
 //! are shared, so each figure goes out with the load average around it and as percentiles.
 
+use serde_json::json;
+
+use crate::fixtures::Tenant;
+use crate::receiver::{receiver, Endpoint, Step};
+
+/// A webhook channel whose endpoint on the local receiver answers 200 at once: what a benchmark
+/// delivers to, so that only the stack is measured.
+pub struct BenchChannel {
+    pub id: String,
+    pub endpoint: Endpoint,
+}
+
+impl BenchChannel {
+    pub async fn new(tenant: &Tenant) -> Self {
+        let name = format!("bench-{}", ulid::Ulid::new().to_string().to_lowercase());
+        let endpoint = receiver().endpoint(&name);
+        let body = tenant
+            .bulk("admin")
+            .post_json(
+                "/v1/channels",
+                &json!({"name": name, "kind": "webhook", "url": endpoint.url()}),
+            )
+            .await
+            .ok_json(201);
+        let secret = body["signing_secret"]
+            .as_str()
+            .expect("a secret")
+            .to_owned();
+        endpoint.configure(&[secret], vec![], Step::ok()).await;
+        Self {
+            id: body["id"].as_str().expect("an id").to_owned(),
+            endpoint,
+        }
+    }
+}
+
 /// The 1, 5 and 15-minute load averages, as `/proc/loadavg` has them.
 pub fn load_average() -> String {
     std::fs::read_to_string("/proc/loadavg")

@@ -21,7 +21,7 @@ use ofauto_tests::api::Api;
 use ofauto_tests::control;
 use ofauto_tests::dynamo;
 use ofauto_tests::fixtures::{poll, Tenant};
-use ofauto_tests::receiver::{receiver, Step};
+use ofauto_tests::receiver::{receiver, Endpoint, Step};
 use serde_json::{json, Value};
 use shared::domain::{AutomationId, TenantId};
 use shared::staging::Key;
@@ -73,22 +73,31 @@ pub fn str_of<'a>(value: &'a Value, field: &str) -> &'a str {
 /// their run succeeds once the post exists, and the post is then delivered once, not retried
 /// against a closed port by every test at the same time.
 pub async fn sink_channel(tenant: &Tenant) -> String {
-    let endpoint = receiver().endpoint(&format!(
-        "{}-sink-{}",
-        tenant.id,
-        ulid::Ulid::new().to_string().to_lowercase()
-    ));
-    let body = tenant
+    let name = format!("sink-{}", ulid::Ulid::new().to_string().to_lowercase());
+    let (channel, _) = scripted_channel(tenant, &name, vec![], Step::ok()).await;
+    str_of(&channel, "id").to_owned()
+}
+
+/// A webhook channel named `name` to its own endpoint on the local receiver, which answers
+/// `script` in turn and then `default`; the channel as created (with its id) and the endpoint.
+pub async fn scripted_channel(
+    tenant: &Tenant,
+    name: &str,
+    script: Vec<Step>,
+    default: Step,
+) -> (Value, Endpoint) {
+    let endpoint = receiver().endpoint(&format!("{}-{name}", tenant.id));
+    let channel = tenant
         .bulk("admin")
         .post_json(
             "/v1/channels",
-            &json!({"name": "sink", "kind": "webhook", "url": endpoint.url()}),
+            &json!({"name": name, "kind": "webhook", "url": endpoint.url()}),
         )
         .await
         .ok_json(201);
-    let secret = str_of(&body, "signing_secret").to_owned();
-    endpoint.configure(&[secret], vec![], Step::ok()).await;
-    str_of(&body, "id").to_owned()
+    let secret = str_of(&channel, "signing_secret").to_owned();
+    endpoint.configure(&[secret], script, default).await;
+    (channel, endpoint)
 }
 
 pub fn schedule(cron: &str, zone: &str) -> Value {

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use futures::stream::{self, StreamExt};
 use ofauto_tests::fixtures::{create_event, poll, Tenant};
-use ofauto_tests::receiver::{receiver, Step};
+use ofauto_tests::receiver::Step;
 use ofauto_tests::{control, dynamo};
 use serde_json::{json, Value};
 use shared::domain::{AutomationId, EventId, RunId, TenantId, Timestamp};
@@ -15,8 +15,8 @@ use shared::staging::Key;
 use shared::DeliveryMessage;
 
 use super::{
-    at, create, fired, post_action, rfc3339, runs, schedule, sink_channel, stage_next_run, str_of,
-    tick, wait_for_runs,
+    at, create, fired, post_action, rfc3339, runs, schedule, scripted_channel, sink_channel,
+    stage_next_run, str_of, tick, wait_for_runs,
 };
 
 /// Two hours of silence, then one tick five minutes past the last occurrence: `latest` runs
@@ -350,22 +350,13 @@ async fn ten_failed_runs_in_a_row_pause_the_automation() {
     super::quiet();
     let tenant = Tenant::new();
     let editor = tenant.bulk("editor");
-    let endpoint = receiver().endpoint(&format!("{}-failing", tenant.id));
-    let channel = tenant
-        .bulk("admin")
-        .post_json(
-            "/v1/channels",
-            &json!({"name": "failing", "kind": "webhook", "url": endpoint.url()}),
-        )
-        .await
-        .ok_json(201);
-    endpoint
-        .configure(
-            &[str_of(&channel, "signing_secret").to_owned()],
-            vec![],
-            Step::status(500).retry_after("1"),
-        )
-        .await;
+    let (channel, endpoint) = scripted_channel(
+        &tenant,
+        "failing",
+        vec![],
+        Step::status(500).retry_after("1"),
+    )
+    .await;
     let automation = create(
         &editor,
         &json!({
@@ -430,22 +421,8 @@ async fn a_copy_of_a_dead_deliverers_message_takes_its_attempt_over() {
     super::quiet();
     let tenant = Tenant::new();
     let editor = tenant.bulk("editor");
-    let endpoint = receiver().endpoint(&format!("{}-held", tenant.id));
-    let channel = tenant
-        .bulk("admin")
-        .post_json(
-            "/v1/channels",
-            &json!({"name": "held", "kind": "webhook", "url": endpoint.url()}),
-        )
-        .await
-        .ok_json(201);
-    endpoint
-        .configure(
-            &[str_of(&channel, "signing_secret").to_owned()],
-            vec![Step::ok().hang(8.0)],
-            Step::ok(),
-        )
-        .await;
+    let (channel, endpoint) =
+        scripted_channel(&tenant, "held", vec![Step::ok().hang(8.0)], Step::ok()).await;
     let automation = create(
         &editor,
         &json!({
