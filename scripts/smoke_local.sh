@@ -31,12 +31,11 @@ done
 
 mkdir -p "$LOG_DIR"
 stack_log=$LOG_DIR/stack.log
+# shellcheck source=scripts/lib/local_stack.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/local_stack.sh"
 receiver_log=$LOG_DIR/receiver.log
 state_dir=$(mktemp -d "${TMPDIR:-/tmp}/ofauto-smoke-local.XXXXXX")
-stack_pid=
 receiver_pid=
-stack_in=
-stack_out=
 
 # shellcheck disable=SC2317 # reached through the trap
 stop_all() {
@@ -45,23 +44,7 @@ stop_all() {
         kill -TERM "$receiver_pid" 2>/dev/null || true
         wait "$receiver_pid" 2>/dev/null || true
     fi
-    if [[ -n $stack_pid ]]; then
-        # Closing its stdin is the stack's cue to shut down (--exit-on-stdin-eof); SIGTERM, which
-        # it also handles, if it has not gone within 10 s.
-        [[ -z $stack_in ]] || exec {stack_in}>&-
-        [[ -z $stack_out ]] || exec {stack_out}<&-
-        local waited=0
-        while kill -0 "$stack_pid" 2>/dev/null && ((waited < 100)); do
-            sleep 0.1
-            waited=$((waited + 1))
-        done
-        if kill -0 "$stack_pid" 2>/dev/null; then
-            log "the stack did not stop on stdin EOF; sending SIGTERM"
-            kill -TERM "$stack_pid" 2>/dev/null || true
-        fi
-        wait "$stack_pid" 2>/dev/null || true
-    fi
-    rm -rf "$state_dir"
+    stop_local_stack
     exit "$status"
 }
 trap stop_all EXIT
@@ -97,39 +80,7 @@ EOF
 receiver_pid=$!
 
 # --- the stack ---------------------------------------------------------------------------------
-# A coprocess, so that its stdin is a pipe this script holds open for as long as it runs.
-coproc STACK {
-    exec "$BIN_DIR/ofauto-local" --port 0 --bin-dir "$BIN_DIR" --state-dir "$state_dir" \
-        --exit-on-stdin-eof 2>"$stack_log"
-}
-# shellcheck disable=SC2153 # STACK_PID is set by coproc
-stack_pid=$STACK_PID
-# Own copies of the pipe ends: bash drops the STACK array as soon as the coprocess exits.
-exec {stack_in}>&"${STACK[1]}" {stack_out}<&"${STACK[0]}"
-eval "exec ${STACK[1]}>&- ${STACK[0]}<&-"
-
-ready=
-deadline=$((SECONDS + READY_TIMEOUT))
-while ((SECONDS < deadline)); do
-    line=
-    if ! IFS= read -r -t $((deadline - SECONDS)) line <&"$stack_out"; then
-        break # EOF (the stack exited) or the timeout
-    fi
-    if [[ $line == OFAUTO_READY\ * ]]; then
-        ready=${line#OFAUTO_READY }
-        break
-    fi
-done
-if [[ -z $ready ]]; then
-    if kill -0 "$stack_pid" 2>/dev/null; then
-        log "the stack did not get ready within ${READY_TIMEOUT}s; the end of its log ($stack_log):"
-    else
-        log "the stack exited before it was ready; the end of its log ($stack_log):"
-    fi
-    tail -n 60 "$stack_log" >&2 || true
-    exit 1
-fi
-api=$("$PYTHON" -c 'import json, sys; print(json.loads(sys.argv[1])["api"])' "$ready")
+start_local_stack
 
 for _ in $(seq 50); do
     [[ -s $port_file ]] && break
