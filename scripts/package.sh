@@ -1,10 +1,19 @@
 #!/usr/bin/env bash
 # Lambda artifacts: build, hash, report and (optionally) publish one zip per manifest function.
+# The web console's artefact too: a zip of its static files, and its upload into its bucket.
 #
-#   scripts/package.sh            (`make package`) cargo-lambda release build for arm64, then `hashes`
+#   scripts/package.sh            (`make package`) cargo-lambda release build for arm64, then `hashes`,
+#                                 then `console`
 #   scripts/package.sh hashes     hash and report the zips already in $LAMBDA_DIR; builds nothing
 #   scripts/package.sh publish    (`make publish-artifacts`) `hashes`, then upload every zip and its
 #                                 hash to s3://$ARTIFACT_BUCKET/$ARTIFACT_PREFIX/ with the aws CLI
+#   scripts/package.sh console    build the console (scripts/console_build.sh), then `console-zip`
+#   scripts/package.sh console-zip
+#                                 zip $CONSOLE_DIST (console/dist) into $CONSOLE_ZIP
+#                                 (target/console/console.zip), with its SHA-256; builds nothing
+#   scripts/package.sh console-deploy
+#                                 upload $CONSOLE_ZIP's files to s3://$CONSOLE_BUCKET/console/
+#                                 (default: `terraform output console_bucket_name`), after an apply
 #
 # Beside each target/lambda/<function>/bootstrap.zip it writes:
 #   bootstrap.zip.sha256hex   the SHA-256 in hex, for people and `sha256sum` comparisons;
@@ -21,7 +30,24 @@
 # another's and a rollback to an older prefix needs no rebuild. That default is refused on a work
 # tree with uncommitted changes, whose zips are not that commit's; set ARTIFACT_PREFIX to override.
 #
+# The console zip holds console/dist without the .gz siblings and the build stamp that only the
+# local gateway uses (CloudFront compresses by itself), and without any config.json (Terraform
+# writes console/config.json into the bucket). Its entries have a fixed date and order, so the
+# same build gives the same bytes and the same console.zip.sha256hex. Paths are kept: the app is
+# served from /console/ on AWS as on the local stack.
+#
+# console-deploy uploads in an order that never serves an index.html whose files are missing:
+#   1. assets/ (hashed names: a name's content never changes): Cache-Control a year, immutable;
+#   2. every other file but index.html: no-cache (revalidated on each request, 304 if unchanged);
+#   3. index.html, no-cache: from here on, visitors get the new build;
+#   4. files no longer in the build are deleted, except config.json and assets/: old hashed
+#      assets stay, so a page loaded before the deploy can still fetch its lazy chunks.
+# No CloudFront invalidation is needed: the distribution's cache policy has min_ttl 0, so no-cache
+# files are revalidated, and new hashed assets are new URLs. Replaced files stay restorable as
+# noncurrent versions (var.console_noncurrent_version_days); DEPLOYMENT.md, "Console".
+#
 # Optional: LAMBDA_DIR (default target/lambda), SIZE_GOAL_MIB, ARTIFACT_BUCKET, ARTIFACT_PREFIX,
+# CONSOLE_DIST (default console/dist), CONSOLE_ZIP (default target/console/console.zip), CONSOLE_BUCKET, TERRAFORM (default terraform),
 # AWS_CLI (default aws), PYTHON.
 set -euo pipefail
 
@@ -134,15 +160,96 @@ publish() {
     echo "artifact prefix: $prefix"
 }
 
+CONSOLE_DIST=${CONSOLE_DIST:-console/dist}
+CONSOLE_ZIP=${CONSOLE_ZIP:-target/console/console.zip}
+
+console() {
+    bash scripts/console_build.sh
+    console_zip
+}
+
+console_zip() {
+    "$PYTHON" - "$CONSOLE_DIST" "$CONSOLE_ZIP" <<'EOF'
+import hashlib, pathlib, sys, zipfile
+
+dist, out = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
+if not (dist / "index.html").is_file():
+    sys.exit(f"package.sh: {dist}/index.html is missing: the console build did not run")
+files = sorted(
+    p for p in dist.rglob("*")
+    if p.is_file() and p.suffix != ".gz" and p.name not in (".build-hash", "config.json")
+)
+out.parent.mkdir(parents=True, exist_ok=True)
+tmp = out.with_name(out.name + ".tmp")
+with zipfile.ZipFile(tmp, "w") as z:
+    for p in files:
+        info = zipfile.ZipInfo(p.relative_to(dist).as_posix(), date_time=(1980, 1, 1, 0, 0, 0))
+        info.compress_type = zipfile.ZIP_DEFLATED
+        info.external_attr = 0o644 << 16
+        z.writestr(info, p.read_bytes(), compresslevel=9)
+tmp.replace(out)
+digest = hashlib.sha256(out.read_bytes()).hexdigest()
+out.with_name(out.name + ".sha256hex").write_text(digest + "\n")
+size = sum(p.stat().st_size for p in files)
+print(f"console: {len(files)} files, {size / 1024:.1f} KiB, in {out} ({out.stat().st_size / 1024:.1f} KiB), sha256 {digest}")
+EOF
+}
+
+console_deploy() {
+    local aws=${AWS_CLI:-aws} bucket=${CONSOLE_BUCKET:-} dir dest
+    command -v "$aws" >/dev/null || {
+        log "the aws CLI ($aws) is not on PATH"
+        exit 1
+    }
+    if [[ ! -f $CONSOLE_ZIP ]]; then
+        log "$CONSOLE_ZIP is missing: run 'bash scripts/package.sh console' (or 'make package') first"
+        exit 2
+    fi
+    if [[ -z $bucket ]]; then
+        bucket=$("${TERRAFORM:-terraform}" -chdir=terraform output -raw console_bucket_name) || {
+            log "set CONSOLE_BUCKET, or run this where 'terraform -chdir=terraform output' works"
+            exit 2
+        }
+    fi
+    bucket=${bucket#s3://}
+    bucket=${bucket%/}
+    dir=$(mktemp -d)
+    # shellcheck disable=SC2064 # expanded now, on purpose: $dir is local to this function
+    trap "rm -rf '$dir'" EXIT
+    "$PYTHON" -c 'import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])' "$CONSOLE_ZIP" "$dir"
+    if [[ ! -f $dir/index.html ]]; then
+        log "$CONSOLE_ZIP has no index.html"
+        exit 2
+    fi
+    dest=s3://$bucket/console
+    if [[ -d $dir/assets ]]; then
+        "$aws" s3 sync --only-show-errors --no-progress "$dir/assets" "$dest/assets" \
+            --cache-control "public, max-age=31536000, immutable"
+    fi
+    # cp, not sync: the unpacked files all carry the zip's fixed date, and sync would skip a
+    # changed file whose size did not change.
+    "$aws" s3 cp --only-show-errors --no-progress --recursive "$dir" "$dest" \
+        --exclude "assets/*" --exclude "index.html" --exclude "config.json" --cache-control "no-cache"
+    "$aws" s3 cp --only-show-errors --no-progress "$dir/index.html" "$dest/index.html" \
+        --content-type "text/html; charset=utf-8" --cache-control "no-cache"
+    "$aws" s3 sync --only-show-errors --no-progress --delete --size-only "$dir" "$dest" \
+        --exclude "assets/*" --exclude "config.json" --cache-control "no-cache"
+    echo "console deployed from $CONSOLE_ZIP (sha256 $(sha256sum "$CONSOLE_ZIP" | cut -d' ' -f1)) to $dest/"
+}
+
 case ${1:-build} in
 build)
     build
     hashes
+    console
     ;;
 hashes) hashes ;;
 publish) publish ;;
+console) console ;;
+console-zip) console_zip ;;
+console-deploy) console_deploy ;;
 *)
-    echo "usage: $0 [build|hashes|publish]" >&2
+    echo "usage: $0 [build|hashes|publish|console|console-zip|console-deploy]" >&2
     exit 2
     ;;
 esac

@@ -26,6 +26,10 @@ together with functions/manifest.json:
   * no partition (amazonaws.com, arn:aws:) is spelled out by hand;
   * artifacts, PITR, backups, replicas, restore and the small options are
     wired, and DEPLOYMENT.md lists every variable;
+  * the web console's buckets are private and their names fit, its CloudFront
+    Function routes as documented (run under Node), and scripts/package.sh
+    zips the console reproducibly and deploys it in a safe order (against a
+    fake aws CLI);
   * `terraform fmt -check -recursive terraform` passes.
 
 Run with the .venv-hcl2 interpreter (python-hcl2 pinned in
@@ -1225,6 +1229,244 @@ def test_custom_metrics_exist_in_the_code_and_the_docs(c):
     assert len(referenced) >= 10, f"found only {sorted(referenced)} in alarms.tf and dashboard.tf"
     undocumented = sorted(referenced - documented)
     assert not undocumented, f"alarms or dashboard use metrics docs/METRICS.md lacks: {undocumented}"
+
+
+# ---------------------------------------------------------------------------
+# The web console on AWS (terraform/console.tf, scripts/package.sh console*)
+# ---------------------------------------------------------------------------
+
+def test_console_bucket_names_fit_for_the_longest_environment(c):
+    """S3 bucket names allow 63 characters; the plan refuses longer ones, and the
+    longest environment in the longest commercial region fits."""
+    env = _longest_environment(c)
+    prefix = f"{c.manifest['service']}-{env}"
+    region = "ap-southeast-2"  # among the longest region names AWS has
+    checked = 0
+    for addr in ("aws_s3_bucket.console", "aws_s3_bucket.logs"):
+        body = c.resources[addr]
+        template = expr(body["bucket"])
+        assert template.startswith("local.") and template[len("local."):] in c.locals, f"{addr}: name from a local"
+        name = c.locals[template[len("local."):]]
+        rendered = (name.replace("${local.name_prefix}", prefix)
+                    .replace("${local.account_id}", "123456789012")
+                    .replace("${local.region}", region))
+        assert "${" not in rendered, f"{addr}: cannot render {name}"
+        assert len(rendered) <= 63, f"{addr}: {rendered!r} is {len(rendered)} characters, over S3's 63"
+        assert re.fullmatch(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", rendered), rendered
+        pre = first(body["lifecycle"])["precondition"]
+        assert any(f"length({template}) <= 63" in expr(p["condition"]) for p in pre), \
+            f"{addr}: the plan must refuse a bucket name over 63 characters"
+        checked += 1
+    assert checked == 2
+
+
+def test_console_is_private_behind_cloudfront(c):
+    dist = c.resources["aws_cloudfront_distribution.console"]
+    origin = first(dist["origin"])
+    assert "aws_cloudfront_origin_access_control.console.id" in expr(origin["origin_access_control_id"])
+    assert "s3_origin_config" not in origin, "origin access control, not an origin access identity"
+    assert not res_of_type(c, "aws_cloudfront_origin_access_identity"), "no OAI: OAC only"
+    assert not res_of_type(c, "aws_s3_bucket_website_configuration"), "the bucket is no website endpoint"
+    for b in ("console", "logs"):
+        pab = c.resources[f"aws_s3_bucket_public_access_block.{b}"]
+        assert all(pab[k] is True for k in ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets")), b
+    # Nothing in the console's files may run inline or be evaluated.
+    text = c.raw["console.tf"]
+    for bad in ("unsafe-inline", "unsafe-eval", "'*'", " * "):
+        assert bad not in c.locals["console_csp"], f"the console CSP must not contain {bad}"
+    assert "frame-ancestors 'none'" in text and "object-src 'none'" in text and "base-uri 'self'" in text
+
+
+VIEWER_REQUEST_HARNESS = r"""
+const fs = require('fs');
+const handler = new Function(fs.readFileSync(process.argv[1], 'utf8') + '\nreturn handler;')();
+const out = {};
+for (const uri of JSON.parse(process.argv[2])) {
+  const r = handler({ request: { uri, method: 'GET', querystring: {}, headers: {} } });
+  out[uri] = r.statusCode ? { status: r.statusCode, location: r.headers.location.value } : { uri: r.uri };
+}
+console.log(JSON.stringify(out));
+"""
+
+
+def test_console_viewer_request_function(c):
+    """The CloudFront Function, run under Node: redirects, app routes and files."""
+    node = shutil.which("node")
+    if node is None:
+        raise Skip("node not found")
+    body = c.resources["aws_cloudfront_function.console"]
+    assert body["runtime"] == "cloudfront-js-2.0"
+    m = re.search(r'file\("\$\{path\.module\}/([^"]+)"\)', body["code"])
+    assert m, f"the function's code should come from a file: {body['code']}"
+    path = os.path.join(TF_DIR, m.group(1))
+    cases = {
+        "/": {"status": 301, "location": "/console/"},
+        "/console": {"status": 301, "location": "/console/"},
+        "/console/": {"uri": "/console/index.html"},
+        "/console/callback": {"uri": "/console/index.html"},
+        "/console/posts/01J0ABC": {"uri": "/console/index.html"},
+        "/console/index.html": {"uri": "/console/index.html"},
+        "/console/config.json": {"uri": "/console/config.json"},
+        "/console/assets/index-DZ7Xl5YJ.js": {"uri": "/console/assets/index-DZ7Xl5YJ.js"},
+        "/console/assets/missing.js": {"uri": "/console/assets/missing.js"},
+        "/robots.txt": {"uri": "/robots.txt"},
+    }
+    p = subprocess.run([node, "-e", VIEWER_REQUEST_HARNESS, path, json.dumps(list(cases))],
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    got = json.loads(p.stdout)
+    for uri, want in cases.items():
+        assert got[uri] == want, f"{uri}: got {got[uri]}, want {want}"
+
+
+FAKE_S3 = r"""
+import fnmatch, json, os, sys
+
+# Enough of `aws s3 cp|sync` for scripts/package.sh console-deploy: a bucket is a JSON
+# file of key -> {size, body, cache_control, content_type, seq}.
+path = os.environ["FAKE_S3_STATE"]
+state = json.load(open(path))
+args = sys.argv[1:]
+state["calls"].append(args)
+assert args[:1] == ["s3"] and args[1] in ("cp", "sync"), args
+op, pos, opts, filters, i = args[1], [], {}, [], 2
+while i < len(args):
+    a = args[i]
+    if a in ("--exclude", "--include"):
+        filters.append((a, args[i + 1])); i += 2
+    elif a in ("--cache-control", "--content-type"):
+        opts[a] = args[i + 1]; i += 2
+    elif a.startswith("--"):
+        opts[a] = True; i += 1
+    else:
+        pos.append(a); i += 1
+src, dest = pos
+assert dest.startswith("s3://" + state["bucket"] + "/"), dest
+prefix = dest[len("s3://" + state["bucket"] + "/"):]
+objs = state["objects"]
+
+def included(rel):
+    ok = True
+    for kind, pat in filters:
+        if fnmatch.fnmatch(rel, pat):
+            ok = kind == "--include"
+    return ok
+
+def put(local, key):
+    data = open(local, "rb").read()
+    state["seq"] += 1
+    ctype = opts.get("--content-type") or ("text/html" if key.endswith(".html") else "guessed")
+    objs[key] = {"size": len(data), "body": data.decode("utf-8", "replace"), "seq": state["seq"],
+                 "cache_control": opts.get("--cache-control"), "content_type": ctype}
+
+def walk(d):
+    for root, _, files in os.walk(d):
+        for f in files:
+            full = os.path.join(root, f)
+            yield os.path.relpath(full, d).replace(os.sep, "/"), full
+
+if op == "cp" and "--recursive" not in opts:
+    put(src, prefix)
+else:
+    prefix = prefix.rstrip("/") + "/"
+    local = {rel: full for rel, full in walk(src) if included(rel)}
+    for rel, full in sorted(local.items()):
+        key = prefix + rel
+        if op == "sync" and key in objs and objs[key]["size"] == os.path.getsize(full):
+            continue  # same size, and the zip's old date is never newer: sync skips it
+        put(full, key)
+    if op == "sync" and "--delete" in opts:
+        for key in [k for k in objs if k.startswith(prefix)]:
+            rel = key[len(prefix):]
+            if rel not in local and included(rel):
+                del objs[key]
+json.dump(state, open(path, "w"))
+"""
+
+
+def test_console_zip_and_deploy_against_a_fake_aws_cli(c):
+    import tempfile
+    import zipfile
+
+    script = os.path.join(ROOT, "scripts", "package.sh")
+    shellcheck = os.path.join(os.path.dirname(sys.executable), "shellcheck")
+    if not os.path.exists(shellcheck):
+        shellcheck = shutil.which("shellcheck")
+    if shellcheck is not None:
+        p = subprocess.run([shellcheck, script], capture_output=True, text=True)
+        assert p.returncode == 0, f"shellcheck scripts/package.sh:\n{p.stdout}{p.stderr}"
+
+    with tempfile.TemporaryDirectory() as tmp:
+        dist = os.path.join(tmp, "dist")
+        files = {
+            "index.html": "<!doctype html><script type=module src=/console/assets/index-AAAA1111.js></script>",
+            "index.html.gz": "gz",
+            ".build-hash": "abc",
+            "config.json": '{"mode":"local"}',
+            "favicon.svg": "<svg/>",
+            "assets/index-AAAA1111.js": "console.log(1)",
+            "assets/index-AAAA1111.js.gz": "gz",
+            "assets/index-BBBB2222.css": "body{}",
+        }
+        for rel, text in files.items():
+            os.makedirs(os.path.dirname(os.path.join(dist, rel)), exist_ok=True)
+            with open(os.path.join(dist, rel), "w", encoding="utf-8") as fh:
+                fh.write(text)
+        zpath = os.path.join(tmp, "out", "console.zip")
+        env = dict(os.environ, CONSOLE_DIST=dist, CONSOLE_ZIP=zpath, PYTHON=sys.executable)
+
+        # The zip: what CloudFront serves, nothing the local gateway alone uses, same bytes twice.
+        digests = []
+        for _ in range(2):
+            p = subprocess.run(["bash", script, "console-zip"], capture_output=True, text=True, env=env, timeout=60)
+            assert p.returncode == 0, p.stderr
+            with open(zpath + ".sha256hex", encoding="utf-8") as fh:
+                digests.append(fh.read())
+            os.utime(os.path.join(dist, "favicon.svg"))  # a newer date must not change the zip
+        assert digests[0] == digests[1], "console.zip must be reproducible"
+        assert sorted(zipfile.ZipFile(zpath).namelist()) == \
+            ["assets/index-AAAA1111.js", "assets/index-BBBB2222.css", "favicon.svg", "index.html"]
+
+        # The bucket before: Terraform's config.json, the previous build, and a file since removed.
+        # The old index.html has the new one's size, so only cp (not sync) replaces it.
+        new_index = files["index.html"]
+        state = {"bucket": "ofauto-test-console", "seq": 0, "calls": [], "objects": {
+            "console/config.json": {"size": 20, "body": "terraform", "seq": 0, "cache_control": "no-cache", "content_type": "application/json"},
+            "console/index.html": {"size": len(new_index), "body": "x" * len(new_index), "seq": 0, "cache_control": "no-cache", "content_type": "text/html"},
+            "console/assets/index-OLD00000.js": {"size": 3, "body": "old", "seq": 0, "cache_control": "immutable", "content_type": "x"},
+            "console/robots.txt": {"size": 3, "body": "old", "seq": 0, "cache_control": "no-cache", "content_type": "text/plain"},
+        }}
+        state_path = os.path.join(tmp, "s3.json")
+        with open(state_path, "w", encoding="utf-8") as fh:
+            json.dump(state, fh)
+        with open(os.path.join(tmp, "aws"), "w", encoding="utf-8") as fh:
+            fh.write(f"#!{sys.executable}\n{FAKE_S3}")
+        os.chmod(os.path.join(tmp, "aws"), 0o755)
+        env.update(AWS_CLI=os.path.join(tmp, "aws"), FAKE_S3_STATE=state_path, CONSOLE_BUCKET="s3://ofauto-test-console/")
+        p = subprocess.run(["bash", script, "console-deploy"], capture_output=True, text=True, env=env, timeout=120)
+        assert p.returncode == 0, p.stdout + p.stderr
+        with open(state_path, encoding="utf-8") as fh:
+            objs = json.load(fh)["objects"]
+
+        assert objs["console/config.json"]["body"] == "terraform", "config.json is Terraform's: never overwritten"
+        assert objs["console/index.html"]["body"] == new_index, "a changed index.html of the same size is uploaded"
+        assert objs["console/index.html"]["cache_control"] == "no-cache" and "charset=utf-8" in objs["console/index.html"]["content_type"]
+        for key in ("console/assets/index-AAAA1111.js", "console/assets/index-BBBB2222.css"):
+            assert objs[key]["cache_control"] == "public, max-age=31536000, immutable", objs[key]
+            assert objs[key]["seq"] < objs["console/index.html"]["seq"], "assets go up before the index.html that loads them"
+        assert objs["console/favicon.svg"]["cache_control"] == "no-cache"
+        assert "console/assets/index-OLD00000.js" in objs, "old hashed assets stay for pages loaded before the deploy"
+        assert "console/robots.txt" not in objs, "a file no longer in the build is deleted"
+        assert not [k for k in objs if k.endswith(".gz") or k.endswith(".build-hash")]
+
+        # No zip: refused before any call to AWS.
+        with open(state_path, "w", encoding="utf-8") as fh:
+            json.dump(dict(state, calls=[]), fh)
+        env["CONSOLE_ZIP"] = os.path.join(tmp, "none.zip")
+        p = subprocess.run(["bash", script, "console-deploy"], capture_output=True, text=True, env=env, timeout=60)
+        assert p.returncode != 0 and "missing" in p.stderr, p.stderr
+        with open(state_path, encoding="utf-8") as fh:
+            assert json.load(fh)["calls"] == []
 
 
 def test_terraform_fmt(c):

@@ -9,9 +9,12 @@ resource "aws_apigatewayv2_api" "http" {
   protocol_type = "HTTP"
 
   # No cors_configuration: CORS is the functions' job (shared crate, from
-  # CORS_ALLOWED_ORIGINS). Gateway-level CORS would answer preflights itself
-  # and override the headers the functions set. Preflights (OPTIONS) match no
-  # method route and reach the public $default function.
+  # CORS_ALLOWED_ORIGINS = local.cors_allow_origins, which is
+  # var.cors_allow_origins plus the console's origin, console.tf).
+  # Gateway-level CORS would answer preflights itself and override the
+  # headers the functions set, so the allowlist lives in one place only.
+  # Preflights (OPTIONS) match no method route and reach the public $default
+  # function.
 }
 
 resource "aws_apigatewayv2_authorizer" "jwt" {
@@ -21,7 +24,8 @@ resource "aws_apigatewayv2_authorizer" "jwt" {
   identity_sources = ["$request.header.Authorization"]
 
   jwt_configuration {
-    audience = [aws_cognito_user_pool_client.api.id]
+    # The API's own client and the web console's (cognito.tf).
+    audience = [aws_cognito_user_pool_client.api.id, aws_cognito_user_pool_client.console.id]
     issuer   = "https://cognito-idp.${local.region}.${local.dns_suffix}/${aws_cognito_user_pool.main.id}"
   }
 }

@@ -129,6 +129,45 @@ resource "aws_cognito_user_pool_client" "api" {
   write_attributes = ["email"]
 }
 
+# The web console's client (console.tf): a public browser app, so no secret,
+# and only the authorization code flow through the hosted UI (the app sends
+# a PKCE challenge, which Cognito then checks when the code is redeemed).
+# No direct sign-in flows: passwords are typed into Cognito's page, never
+# into the app. Its ID tokens are accepted by the API's authorizer like the
+# api client's (api.tf, audience).
+resource "aws_cognito_user_pool_client" "console" {
+  name         = "${local.name_prefix}-console"
+  user_pool_id = aws_cognito_user_pool.main.id
+
+  generate_secret                      = false
+  allowed_oauth_flows_user_pool_client = true
+  allowed_oauth_flows                  = ["code"]
+  allowed_oauth_scopes                 = ["openid", "email", "profile"]
+  supported_identity_providers         = ["COGNITO"]
+  callback_urls                        = [local.console_callback_url]
+  logout_urls                          = [local.console_signed_out_url]
+  default_redirect_uri                 = local.console_callback_url
+  explicit_auth_flows                  = ["ALLOW_REFRESH_TOKEN_AUTH"]
+  prevent_user_existence_errors        = "ENABLED"
+  enable_token_revocation              = true
+  # Minutes a hosted-UI sign-in (password, then MFA) may take.
+  auth_session_validity = 5
+
+  id_token_validity      = var.token_validity_minutes
+  access_token_validity  = var.token_validity_minutes
+  refresh_token_validity = var.refresh_token_validity_days
+
+  token_validity_units {
+    id_token      = "minutes"
+    access_token  = "minutes"
+    refresh_token = "days"
+  }
+
+  # As for the api client: the tenant and tier are readable, never writable.
+  read_attributes  = ["email", "email_verified", "custom:tenant_id", "custom:tier"]
+  write_attributes = ["email"]
+}
+
 resource "aws_cognito_user_group" "role" {
   for_each = {
     admin  = { precedence = 1, description = "Read, write, and manage channels." }

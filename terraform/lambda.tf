@@ -57,7 +57,7 @@ resource "aws_lambda_function" "fn" {
         CHANNEL_SECRET_PREFIX     = local.channel_secret_prefix
         CHANNEL_SECRET_KMS_KEY_ID = aws_kms_key.main.arn
         # Edge policies in the shared crate (ignored by non-HTTP functions).
-        CORS_ALLOWED_ORIGINS = join(",", var.cors_allow_origins)
+        CORS_ALLOWED_ORIGINS = join(",", local.cors_allow_origins)
         RATE_LIMIT_TIERS     = var.rate_limit_tiers
         # Read by no code: bumping var.cursor_signing_key_version changes it,
         # which publishes a new version of every function and moves the

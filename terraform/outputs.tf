@@ -110,3 +110,45 @@ output "api_custom_domain_target" {
     hosted_zone_id     = aws_apigatewayv2_domain_name.api[0].domain_name_configuration[0].hosted_zone_id
   }
 }
+
+# ---------------------------------------------------------------------------
+# Console (console.tf)
+# ---------------------------------------------------------------------------
+
+output "console_url" {
+  description = "URL of the web console (its custom domain when var.console_custom_domain is set)."
+  value       = local.console_url
+}
+
+output "console_bucket_name" {
+  description = "S3 bucket of the console's files: `bash scripts/package.sh console-deploy` uploads console/dist to s3://<bucket>/console/."
+  value       = aws_s3_bucket.console.id
+}
+
+output "console_distribution_id" {
+  description = "CloudFront distribution id of the console (for `aws cloudfront create-invalidation`)."
+  value       = aws_cloudfront_distribution.console.id
+}
+
+output "console_distribution_domain" {
+  description = "The distribution's cloudfront.net name and hosted zone: where var.console_custom_domain's DNS record must point (a Route 53 alias, or a CNAME to domain_name)."
+  value = {
+    domain_name    = aws_cloudfront_distribution.console.domain_name
+    hosted_zone_id = aws_cloudfront_distribution.console.hosted_zone_id
+  }
+}
+
+output "console_client_id" {
+  description = "Cognito app client id of the console (code flow with PKCE, no secret); the API's authorizer accepts its ID tokens."
+  value       = aws_cognito_user_pool_client.console.id
+}
+
+output "cognito_hosted_ui" {
+  description = "Base URL of the Cognito hosted UI the console signs in through."
+  value       = local.cognito_hosted_ui
+}
+
+output "log_bucket_name" {
+  description = "S3 bucket of the access logs: s3/<console bucket>/ (S3 server access logs) and cloudfront/console/ (CloudFront standard logs)."
+  value       = aws_s3_bucket.logs.id
+}

@@ -573,3 +573,82 @@ variable "iam_permissions_boundary_arn" {
     error_message = "iam_permissions_boundary_arn must be null or an IAM policy ARN."
   }
 }
+
+# ---------------------------------------------------------------------------
+# Console (console.tf): the web app behind CloudFront, and its Cognito sign-in
+# ---------------------------------------------------------------------------
+
+variable "console_custom_domain" {
+  description = "Optional custom domain for the console: { domain_name, certificate_arn }, the certificate an ACM certificate in us-east-1 (CloudFront's region) covering that name. null serves the console on the distribution's cloudfront.net name."
+  type = object({
+    domain_name     = string
+    certificate_arn = string
+  })
+  default = null
+
+  validation {
+    condition = var.console_custom_domain == null || (
+      can(regex("^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$", var.console_custom_domain.domain_name)) &&
+      can(regex("^arn:[^:]+:acm:us-east-1:[0-9]{12}:certificate/.+$", var.console_custom_domain.certificate_arn))
+    )
+    error_message = "console_custom_domain needs a lower-case domain_name such as console.example.com and an ACM certificate_arn in us-east-1 (CloudFront only uses certificates from there)."
+  }
+}
+
+variable "console_web_acl_arn" {
+  description = "Optional ARN of a WAFv2 web ACL (scope CLOUDFRONT, so created in us-east-1) to attach to the console's distribution. null attaches none."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.console_web_acl_arn == null || can(regex("^arn:[^:]+:wafv2:us-east-1:[0-9]{12}:global/webacl/.+$", var.console_web_acl_arn))
+    error_message = "console_web_acl_arn must be null or a WAFv2 web ACL ARN of scope CLOUDFRONT (arn:aws:wafv2:us-east-1:<account>:global/webacl/<name>/<id>)."
+  }
+}
+
+variable "console_price_class" {
+  description = "CloudFront price class of the console: PriceClass_100 (North America and Europe edges), PriceClass_200 or PriceClass_All (every edge, lowest latency everywhere, highest price)."
+  type        = string
+  default     = "PriceClass_100"
+
+  validation {
+    condition     = contains(["PriceClass_100", "PriceClass_200", "PriceClass_All"], var.console_price_class)
+    error_message = "console_price_class must be PriceClass_100, PriceClass_200 or PriceClass_All."
+  }
+}
+
+variable "console_noncurrent_version_days" {
+  description = "Days a replaced or deleted file of the console bucket stays restorable (its noncurrent version), e.g. to roll the console back by hand."
+  type        = number
+  default     = 90
+
+  validation {
+    condition     = var.console_noncurrent_version_days >= 1 && floor(var.console_noncurrent_version_days) == var.console_noncurrent_version_days
+    error_message = "console_noncurrent_version_days must be a whole number >= 1."
+  }
+}
+
+variable "console_log_retention_days" {
+  description = "Days the access logs (S3 server access logs of the console bucket, CloudFront's standard logs) are kept in the log bucket."
+  type        = number
+  default     = 365
+
+  validation {
+    condition     = var.console_log_retention_days >= 1 && floor(var.console_log_retention_days) == var.console_log_retention_days
+    error_message = "console_log_retention_days must be a whole number >= 1."
+  }
+}
+
+variable "cognito_domain_prefix" {
+  description = "Prefix of the Cognito hosted-UI domain (<prefix>.auth.<region>.amazoncognito.com) the console signs in through. It must be unique in the region across all AWS accounts. null means <service>-<environment>-<account id>."
+  type        = string
+  default     = null
+
+  validation {
+    condition = var.cognito_domain_prefix == null || (
+      can(regex("^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$", var.cognito_domain_prefix)) &&
+      !can(regex("aws|amazon|cognito", var.cognito_domain_prefix))
+    )
+    error_message = "cognito_domain_prefix must be null or 1-63 characters of [a-z0-9-], not starting or ending with -, and must not contain aws, amazon or cognito."
+  }
+}

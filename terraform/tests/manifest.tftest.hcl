@@ -409,7 +409,7 @@ run "accepts_several_tiers" {
     cors_allow_origins = ["https://app.example.com"]
   }
   assert {
-    condition     = values(aws_lambda_function.fn)[0].environment[0].variables["RATE_LIMIT_TIERS"] == "standard=50/100/100000,pro=200/400/1000000" && values(aws_lambda_function.fn)[0].environment[0].variables["CORS_ALLOWED_ORIGINS"] == "https://app.example.com"
+    condition     = values(aws_lambda_function.fn)[0].environment[0].variables["RATE_LIMIT_TIERS"] == "standard=50/100/100000,pro=200/400/1000000" && values(aws_lambda_function.fn)[0].environment[0].variables["CORS_ALLOWED_ORIGINS"] == "https://app.example.com,https://d111111abcdef8.cloudfront.net"
     error_message = "edge settings must reach the functions"
   }
 }
