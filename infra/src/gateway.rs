@@ -109,6 +109,9 @@ async fn handle(gw: &Gateway, peer: SocketAddr, req: Request) -> Response {
 
 async fn dispatch(gw: &Gateway, peer: SocketAddr, req: Request, request_id: &str) -> Response {
     let (parts, body) = req.into_parts();
+    if crate::console_site::owns(parts.uri.path()) {
+        return crate::console_site::serve(gw.port, parts, body, gw.timeouts.body).await;
+    }
     if parts.method == Method::GET && parts.uri.path() == JWKS_PATH {
         discard(body, gw.timeouts.body);
         return json_response(StatusCode::OK, gw.jwks_json.clone().into());

@@ -6,6 +6,7 @@
 pub mod apigw;
 pub mod args;
 pub mod bootstrap;
+pub mod console_site;
 pub mod control;
 pub mod deps;
 pub mod function_env;

@@ -1,111 +1,216 @@
-//! Load test: a realistic mix of writes and reads from one tenant against the local stack.
+//! `ofauto-load`: goose load profiles for the local stack, each held to its seed's thresholds.
 //!
-//! Safety rails: the target must be a loopback address, and the run is bounded both in time and
-//! in requests, whatever flags are given, so the test always stops by itself.
+//! Safety rails: the target must be loopback, and every run is bounded in time (a watchdog past
+//! goose's own run time) and in requests (a budget that stops the attack), whatever it is told.
+//! Exit codes: 0 passed, 1 a threshold was missed (each is named on stderr), 2 bad usage or
+//! set-up, 3 the watchdog fired.
 
-use goose::prelude::*;
+mod args;
+mod attack;
+mod call;
+mod contention;
+mod cpu;
+mod profiles;
+mod rng;
+mod run;
+mod stats;
+mod summary;
+mod target;
+mod thresholds;
+mod tokens;
 
-/// A hard stop, whatever goose was told on the command line.
-const WATCHDOG: std::time::Duration = std::time::Duration::from_secs(90);
-const USERS: usize = 8;
-/// Each iteration is one request, so a run makes at most USERS × ITERATIONS requests.
-const ITERATIONS_PER_USER: usize = 100;
-
-async fn create_event(user: &mut GooseUser) -> TransactionResult {
-    let body = serde_json::json!({
-        "type": "load.test",
-        "source": "goose",
-        "properties": {"user": user.weighted_users_index}
-    });
-    let request = user
-        .get_request_builder(&GooseMethod::Post, "/v1/events")?
-        .header("authorization", bearer())
-        .json(&body);
-    user.request(GooseRequest::builder().set_request_builder(request).build())
-        .await?;
-    Ok(())
-}
-
-async fn list_events(user: &mut GooseUser) -> TransactionResult {
-    let request = user
-        .get_request_builder(&GooseMethod::Get, "/v1/events?limit=25")?
-        .header("authorization", bearer());
-    user.request(GooseRequest::builder().set_request_builder(request).build())
-        .await?;
-    Ok(())
-}
-
-async fn analytics(user: &mut GooseUser) -> TransactionResult {
-    let now = chrono::Utc::now();
-    let format = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%dT%H:%M:%SZ").to_string();
-    let path = format!(
-        "/v1/analytics/events?granularity=hour&from={}&to={}",
-        format(now - chrono::TimeDelta::days(1)),
-        format(now)
-    );
-    let request = user
-        .get_request_builder(&GooseMethod::Get, &path)?
-        .header("authorization", bearer());
-    user.request(GooseRequest::builder().set_request_builder(request).build())
-        .await?;
-    Ok(())
-}
-
-fn bearer() -> String {
-    format!("Bearer {}", std::env::var("OFAUTO_TOKEN").unwrap_or_default())
-}
-
-fn loopback_only(host: &str) -> Result<(), String> {
-    let url = url::Url::parse(host).map_err(|e| format!("--host {host}: {e}"))?;
-    match url.host() {
-        Some(url::Host::Ipv4(ip)) if ip.is_loopback() => Ok(()),
-        Some(url::Host::Ipv6(ip)) if ip.is_loopback() => Ok(()),
-        Some(url::Host::Domain("localhost")) => Ok(()),
-        _ => Err(format!("refusing to load-test {host}: only loopback targets are allowed")),
-    }
-}
+use args::{Args, Profile};
+use profiles::{event_service, ofauto, stress};
+use std::process::ExitCode;
+use thresholds::{Metric, Scope, Threshold};
 
 #[tokio::main]
-async fn main() -> Result<(), GooseError> {
-    let host = std::env::var("OFAUTO_API").unwrap_or_else(|_| "http://127.0.0.1:3000".into());
-    if let Err(why) = loopback_only(&host) {
-        eprintln!("{why}");
-        std::process::exit(2);
+async fn main() -> ExitCode {
+    let args = match args::parse(std::env::args().skip(1)) {
+        Ok(args) => args,
+        Err(why) => {
+            eprintln!("{why}");
+            return ExitCode::from(2);
+        }
+    };
+    if let Err(why) = target::loopback_only(&args.host) {
+        eprintln!("ofauto-load: {why}");
+        return ExitCode::from(2);
     }
-    if std::env::var("OFAUTO_TOKEN").is_err() {
-        eprintln!("set OFAUTO_TOKEN (make token TENANT=load ROLE=editor)");
-        std::process::exit(2);
-    }
-    let attack = GooseAttack::initialize()?
-        .register_scenario(
-            scenario!("EventService")
-                .register_transaction(transaction!(create_event).set_weight(3)?)
-                .register_transaction(transaction!(list_events).set_weight(2)?)
-                .register_transaction(transaction!(analytics).set_weight(1)?),
-        )
-        .set_default(GooseDefault::Host, host.as_str())?
-        .set_default(GooseDefault::Users, USERS)?
-        .set_default(GooseDefault::IncreaseRate, "8")?
-        .set_default(GooseDefault::Iterations, ITERATIONS_PER_USER)?
-        .execute();
-    match tokio::time::timeout(WATCHDOG, attack).await {
-        Ok(result) => result.map(|_| ()),
-        Err(_) => {
-            eprintln!("load test stopped by its {WATCHDOG:?} watchdog");
-            std::process::exit(3);
+    match execute(&args).await {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
+        Err(why) => {
+            eprintln!("ofauto-load: {why}");
+            ExitCode::from(2)
         }
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// Runs the profile; true when every threshold passed.
+async fn execute(args: &Args) -> Result<bool, String> {
+    let tenants = tokens::mint_tenants(args, args.tenants.min(args.users))?;
+    let channels = match args.profile {
+        Profile::Ofauto => ofauto::create_channels(&args.host, &tenants).await?,
+        _ => Vec::new(),
+    };
+    let tenant_count = tenants.len();
+    let stressing = args.profile == Profile::Stress;
+    run::install(run::Run::new(
+        tenants,
+        channels,
+        args.max_requests,
+        stressing,
+    ));
 
-    #[test]
-    fn refuses_non_loopback_targets() {
-        assert!(loopback_only("http://127.0.0.1:3000").is_ok());
-        assert!(loopback_only("http://localhost:3000").is_ok());
-        assert!(loopback_only("http://10.0.0.1:3000").is_err());
-        assert!(loopback_only("https://api.example.com").is_err());
+    let (think_ms, mut rules) = match args.profile {
+        Profile::Ofauto => (ofauto::THINK_MS, ofauto::thresholds()),
+        Profile::EventService => (event_service::THINK_MS, event_service::thresholds()),
+        Profile::Stress => (event_service::THINK_MS, Vec::new()),
+    };
+    override_overall(&mut rules, args);
+    let think = profiles::think(think_ms.0, think_ms.1, args.think_scale);
+    let scenario = match args.profile {
+        Profile::Ofauto => ofauto::scenario(think),
+        _ => event_service::scenario(think),
+    }
+    .map_err(|e| format!("scenario: {e}"))?;
+
+    let shape = if stressing {
+        attack::Shape {
+            users: args.users,
+            increase_rate: args.ramp_per_sec as f64,
+            run_time: args.max_time,
+            keep_ramp_metrics: true,
+        }
+    } else {
+        attack::Shape {
+            users: args.users,
+            // All users started within about 10 s, whatever their number.
+            increase_rate: (args.users as f64 / 10.0).max(5.0),
+            run_time: args.run_time,
+            keep_ramp_metrics: false,
+        }
+    };
+    let stack = args
+        .stack_pid
+        .or_else(|| target::port(&args.host).and_then(cpu::find_stack));
+    if stack.is_none() {
+        eprintln!(
+            "ofauto-load: no ofauto-local process found for {}; the CPU split counts only this process",
+            args.host
+        );
+    }
+    let watcher = stressing.then(|| tokio::spawn(stress::watch(args.window, args.max_time, stack)));
+    let progress = (!stressing).then(|| tokio::spawn(progress()));
+
+    let cpu_before = cpu::snapshot(stack);
+    let metrics = attack::run(scenario, &args.host, &shape, &args.out_dir).await?;
+    let cpu_after = cpu::snapshot(stack);
+    let outcome = match watcher {
+        Some(handle) => {
+            handle.abort();
+            handle.await.ok()
+        }
+        None => None,
+    };
+    if let Some(progress) = progress {
+        progress.abort();
+    }
+    let other_share = cpu::other_share(&cpu_before, &cpu_after);
+    let mut judged_note = None;
+    if args.contention_scaled {
+        let factor = contention::factor(other_share);
+        contention::apply(&mut rules, factor);
+        judged_note = Some(match factor {
+            Some(f) => format!(
+                "other processes took {:.0} % of the machine: time limits x{f:.2}",
+                100.0 * other_share
+            ),
+            None => format!(
+                "other processes took {:.0} % of the machine (over {:.0} %): latency not judged, only errors",
+                100.0 * other_share,
+                100.0 * contention::TOO_BUSY
+            ),
+        });
+    }
+    let stats = stats::from_metrics(&metrics);
+    let verdicts = thresholds::judge(&rules, &stats);
+    let run = run::get();
+    let budget_hit = run.budget_hit.load(std::sync::atomic::Ordering::Relaxed);
+    let ctx = summary::Context {
+        profile: args.profile.name(),
+        host: &args.host,
+        users: args.users,
+        tenants: tenant_count,
+        tier: &args.tier,
+        think_ms: (think.0.as_millis() as u64, think.1.as_millis() as u64),
+        duration_s: metrics.duration,
+        stopped_by: budget_hit.then(|| format!("request budget of {} spent", args.max_requests)),
+    };
+    summary::print(&ctx, &stats, &verdicts);
+    let cpu_split = cpu::split(&cpu_before, &cpu_after);
+    match &outcome {
+        Some(outcome) => outcome.print(),
+        None => {
+            println!("CPU during the run, in % of one core:");
+            for (part, pct) in &cpu_split {
+                println!("  {pct:>6.1}  {part}");
+            }
+        }
+    }
+    if let Some(note) = &judged_note {
+        println!("contention: {note}");
+    }
+    let mut json = summary::build(
+        &ctx,
+        &stats,
+        &verdicts,
+        outcome.as_ref().map(|o| o.to_json()),
+    );
+    json["cpu_split_pct_of_one_core"] = cpu_split
+        .iter()
+        .map(|(k, v)| (k.clone(), serde_json::json!((v * 10.0).round() / 10.0)))
+        .collect::<serde_json::Map<_, _>>()
+        .into();
+    json["other_processes_share_pct"] = serde_json::json!((other_share * 1000.0).round() / 10.0);
+    json["contention"] = serde_json::json!(judged_note);
+    summary::write(&args.out_dir, &json)?;
+    println!(
+        "report: {}  summary: {}",
+        args.out_dir.join("report.html").display(),
+        args.out_dir.join("summary.json").display()
+    );
+    Ok(verdicts.iter().all(|v| v.passed))
+}
+
+/// A line every 10 s, so that a run inside `make test` is visibly alive.
+async fn progress() {
+    let started = std::time::Instant::now();
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(10));
+    tick.tick().await;
+    loop {
+        tick.tick().await;
+        let run = run::get();
+        println!(
+            "ofauto-load: {:>4} s, {} users started, {} requests sent",
+            started.elapsed().as_secs(),
+            run.users_started.load(std::sync::atomic::Ordering::Relaxed),
+            run.sent.load(std::sync::atomic::Ordering::Relaxed)
+        );
+    }
+}
+
+/// `--p95-ms`, `--p99-ms` and `--max-error-pct` replace (or add) the all-requests rules.
+fn override_overall(rules: &mut Vec<Threshold>, args: &Args) {
+    for (metric, value) in [
+        (Metric::P95, args.p95_ms),
+        (Metric::P99, args.p99_ms),
+        (Metric::ErrorPct, args.max_error_pct),
+    ] {
+        if let Some(limit) = value {
+            rules.retain(|r| !(r.scope == Scope::All && r.metric == metric));
+            rules.push(Threshold::new(Scope::All, metric, limit));
+        }
     }
 }

@@ -76,11 +76,12 @@ impl Environment {
         }
     }
 
-    /// The CORS allowlist when `CORS_ALLOWED_ORIGINS` is unset: any port of localhost on the
-    /// local stack, and no browser access at all on AWS.
+    /// The CORS allowlist when `CORS_ALLOWED_ORIGINS` is unset: any port of localhost or
+    /// 127.0.0.1 on the local stack (the console is served from the gateway's 127.0.0.1 origin),
+    /// and no browser access at all on AWS.
     fn default_origins(self) -> &'static str {
         match self {
-            Environment::Local => "http://localhost:*",
+            Environment::Local => "http://localhost:*,http://127.0.0.1:*",
             Environment::Aws => "",
         }
     }
@@ -357,6 +358,8 @@ mod tests {
     fn local_defaults_allow_localhost_and_explicit_origins_replace_them() {
         let local = load(&[("TABLE_NAME", "ofauto"), ("OFAUTO_ENV", "local")]).unwrap();
         assert!(local.cors.allows("http://localhost:5173"));
+        assert!(local.cors.allows("http://127.0.0.1:3000"));
+        assert!(!local.cors.allows("http://127.0.0.2:3000"));
         let explicit = load(&[
             ("TABLE_NAME", "ofauto"),
             ("OFAUTO_ENV", "local"),

@@ -88,9 +88,9 @@ key_kinds! {
     Counter,
     /// A marker saying the aggregator applied one stream record.
     AppliedRecord,
-    /// One rate-limit window's hit counter.
+    /// The token counters instances lease from, for a run of rate-limit windows.
     RateWindow,
-    /// One day's quota counter.
+    /// One day's quota token counter.
     RateQuota,
     /// An idempotency record.
     Idempotency,
@@ -132,12 +132,13 @@ pub enum Key<'a> {
         tenant: &'a TenantId,
         record_id: &'a str,
     },
-    /// The rate-limit window starting at `window_start` (Unix seconds).
+    /// The lease item holding the token counters of a run of consecutive rate-limit windows (one
+    /// attribute per window), the first of which starts at `window_start` (Unix seconds).
     RateWindow {
         tenant: &'a TenantId,
         window_start: i64,
     },
-    /// The daily quota counter of one UTC day.
+    /// The lease item holding the daily quota's token counter for one UTC day.
     RateQuota {
         tenant: &'a TenantId,
         day: NaiveDate,

@@ -13,4 +13,5 @@ mod pagination;
 mod routing;
 mod scheduling;
 mod security;
+mod storage;
 mod validation;

@@ -13,6 +13,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use aws_sdk_dynamodb::Client;
 
 use super::attributes::{n, s, Item};
+use super::conditional::put_new;
 use super::page::cut_page;
 use super::posts::write::Write;
 use super::StorageError;
@@ -96,15 +97,13 @@ impl AutomationsRepository {
         automation: &Automation,
     ) -> Result<(), StorageError> {
         let item = StoredAutomation::new(tenant, automation)?.to_item(tenant, automation.id)?;
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(pk)")
-            .send()
-            .await
-            .map_err(StorageError::from_sdk)?;
-        Ok(())
+        if put_new(&self.client, &self.table, item).await? {
+            Ok(())
+        } else {
+            Err(StorageError::Internal(
+                "an item already has this new id".into(),
+            ))
+        }
     }
 
     pub async fn get(

@@ -10,7 +10,7 @@ use chrono::TimeDelta;
 use serde::{Deserialize, Serialize};
 
 use super::attributes::{from_item, n, s, to_item, Entity, Item};
-use super::conditional::unless_refused;
+use super::conditional::{put_new, unless_refused};
 use super::get::get_item;
 use super::page::cut_page;
 use super::StorageError;
@@ -62,15 +62,13 @@ impl ChannelsRepository {
                 id: channel.id,
             }],
         )?;
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(pk)")
-            .send()
-            .await
-            .map_err(StorageError::from_sdk)?;
-        Ok(())
+        if put_new(&self.client, &self.table, item).await? {
+            Ok(())
+        } else {
+            Err(StorageError::Internal(
+                "an item already has this new id".into(),
+            ))
+        }
     }
 
     /// A consistent read: the deliverer must see a disable or a rotation that just happened.

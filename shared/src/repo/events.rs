@@ -6,6 +6,7 @@ use aws_sdk_dynamodb::Client;
 use serde::{Deserialize, Serialize};
 
 use super::attributes::{from_item, s, to_item, Entity, Item};
+use super::conditional::put_new;
 use super::page::cut_page;
 use super::StorageError;
 use crate::domain::event::{Event, EventSource, EventType, Properties};
@@ -53,16 +54,14 @@ impl EventsRepository {
                 },
             ],
         )?;
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            // 80 random bits make a collision practically impossible; never overwrite if one occurs.
-            .condition_expression("attribute_not_exists(pk)")
-            .send()
-            .await
-            .map_err(StorageError::from_sdk)?;
-        Ok(())
+        // 80 random bits make a collision practically impossible; never overwrite if one occurs.
+        if put_new(&self.client, &self.table, item).await? {
+            Ok(())
+        } else {
+            Err(StorageError::Internal(
+                "an item already has this new id".into(),
+            ))
+        }
     }
 
     pub async fn get(&self, tenant: &TenantId, id: EventId) -> Result<Option<Event>, StorageError> {

@@ -12,7 +12,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditi
 use aws_sdk_dynamodb::Client;
 
 use super::attributes::{from_item, Item};
-use super::conditional::unless_refused;
+use super::conditional::put_new;
 use super::get::get_item;
 use super::page::cut_page;
 use super::StorageError;
@@ -108,29 +108,19 @@ impl PostsRepository {
     /// Writes a new post; its id is fresh, and an existing item is never overwritten.
     pub async fn create(&self, tenant: &TenantId, post: &Post) -> Result<(), StorageError> {
         let item = StoredPost::new(tenant, post).to_item(tenant, post)?;
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(pk)")
-            .send()
-            .await
-            .map_err(StorageError::from_sdk)?;
-        Ok(())
+        if put_new(&self.client, &self.table, item).await? {
+            Ok(())
+        } else {
+            Err(StorageError::Internal(
+                "an item already has this new id".into(),
+            ))
+        }
     }
 
     /// Stores a new post unless one with its id exists: `false` then, and nothing written.
     pub async fn create_once(&self, tenant: &TenantId, post: &Post) -> Result<bool, StorageError> {
         let item = StoredPost::new(tenant, post).to_item(tenant, post)?;
-        let put = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(pk)")
-            .send()
-            .await;
-        Ok(unless_refused(put)?.is_some())
+        put_new(&self.client, &self.table, item).await
     }
 
     pub async fn get(&self, tenant: &TenantId, id: PostId) -> Result<Option<Post>, StorageError> {

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# A short event-service load profile against a local stack of its own (`make load-ci`, part of
+# `make test`), so that load/ is built and run on every change and a slowdown of 2x fails.
+#
+#   scripts/load_ci.sh        (needs `make deps build` first; builds only load/, in release)
+#
+# It builds load/ (cached; the first build takes minutes), starts the stack from target/debug on
+# a free port, runs 20 users for 20 s with the seed's think time scaled down, and stops the stack.
+# The report and summary are in target/load/ci/, the stack's log in target/load/ci/stack.log.
+#
+# Optional: OFAUTO_BIN_DIR (default target/debug), OFAUTO_READY_TIMEOUT (default 90), PYTHON,
+# LOAD_ARGS (extra ofauto-load flags, e.g. to measure without thresholds).
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+PYTHON=${PYTHON:-python3}
+BIN_DIR=${OFAUTO_BIN_DIR:-target/debug}
+READY_TIMEOUT=${OFAUTO_READY_TIMEOUT:-90}
+OUT_DIR=target/load/ci
+
+# --- the thresholds ------------------------------------------------------------------------------
+# Measured with this script on 2026-12-01 on the 2-core machine while four other jobs built, ran
+# browsers and Terraform (load average 9-20), 20 users, think 100-500 ms, debug stack:
+#   p95 ms: 954, 366, 2179, 545, 1319   p99 ms: 1548, 1270, 3031, 668, 2277   errors: 0 in every run
+# The last two runs also measured the CPU other processes took: 55 % and 56 % of the machine. So
+# the limits below are for a stack that has the machine to itself, and ofauto-load
+# --contention-scaled multiplies them by 1 / (1 - that share) (x2.2 in those runs; over 67 % it
+# judges only errors). Normalised that way, the p95 median is about 400 ms and the p99 about
+# 700 ms; the limits are 2x those. Caveat, measured: at the same share, two runs differed by 2.4x
+# (545 vs 1319 ms), so on a machine this busy a 2x regression can hide in the noise; on a machine
+# running only `make test` it fails. Re-measure with LOAD_CI_P95_MS=100000 and read
+# target/load/ci/summary.json (p95_ms x (1 - other_processes_share_pct / 100)).
+P95_LIMIT_MS=${LOAD_CI_P95_MS:-800}
+P99_LIMIT_MS=${LOAD_CI_P99_MS:-1500}
+ERROR_LIMIT_PCT=${LOAD_CI_ERROR_PCT:-1}
+
+log() { echo "load_ci.sh: $*" >&2; }
+
+for bin in ofauto-local ofauto-token; do
+    if [[ ! -x $BIN_DIR/$bin ]]; then
+        log "$BIN_DIR/$bin is missing: run \`make build\` first"
+        exit 1
+    fi
+done
+
+started=$SECONDS
+if [[ ! -x load/target/release/ofauto-load ]]; then
+    log "building load/ in release: the first build takes several minutes"
+else
+    log "building load/ in release (cached)"
+fi
+cargo build --release --quiet --manifest-path load/Cargo.toml
+log "load/ built in $((SECONDS - started)) s"
+
+mkdir -p "$OUT_DIR"
+stack_log=$OUT_DIR/stack.log
+state_dir=$(mktemp -d "${TMPDIR:-/tmp}/ofauto-load-ci.XXXXXX")
+# shellcheck source=scripts/lib/local_stack.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/local_stack.sh"
+trap stop_local_stack EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+log "starting a local stack from $BIN_DIR"
+start_local_stack
+log "stack ready at $api after $((SECONDS - started)) s; 20 users for 20 s (limits for an idle machine: p95 ${P95_LIMIT_MS} ms, p99 ${P99_LIMIT_MS} ms, errors ${ERROR_LIMIT_PCT} %)"
+
+# shellcheck disable=SC2206 # LOAD_ARGS is a list of flags, split on purpose
+extra=(${LOAD_ARGS:-})
+status=0
+load/target/release/ofauto-load --profile event-service --host "$api" \
+    --users 20 --tenants 10 --run-time 20 --think-scale 0.2 --max-requests 20000 \
+    --state-dir "$state_dir" --token-bin "$BIN_DIR/ofauto-token" --out-dir "$OUT_DIR" \
+    --stack-pid "$stack_pid" --contention-scaled \
+    --p95-ms "$P95_LIMIT_MS" --p99-ms "$P99_LIMIT_MS" --max-error-pct "$ERROR_LIMIT_PCT" \
+    "${extra[@]}" {stack_in}>&- {stack_out}<&- || status=$?
+if ((status != 0)); then
+    log "FAILED (exit $status); the stack's log is in $stack_log"
+fi
+log "$((SECONDS - started)) s in all"
+exit "$status"
