@@ -441,9 +441,11 @@ const WINDOW_MS: i64 = STANDARD_WINDOW_SECS as i64 * 1_000;
 const STEADY_CLIENTS: usize = 4;
 const STEADY_INTERVAL: Duration = Duration::from_millis(100);
 const STEADY_WINDOWS: i64 = 8;
-/// Concurrent clients of the overload phase, back to back: twice the test stack's 8 processes
-/// per function, so every process is kept busy.
-const OVERLOAD_CLIENTS: usize = 16;
+/// Concurrent clients of the overload phase, back to back: as many as the test stack's 8
+/// processes per function, so every process is kept busy. Not more: the test shares the stack
+/// (it holds no exclusive gate, which would pause the timing tests running beside it for its
+/// whole half minute), and 16 back-to-back clients made deliveries elsewhere late.
+const OVERLOAD_CLIENTS: usize = 8;
 const OVERLOAD_WINDOWS: i64 = 5;
 /// How far the limiter may fall short of the tier's allowance.
 const ACCURACY: f64 = 0.10;
@@ -589,20 +591,19 @@ fn processes_serving(tenant: &str) -> usize {
 
 /// Several processes of one function serve one standard tenant. At a steady 40 requests/s
 /// (below the tier's 50), nothing is refused and the limiter writes at most once per ten
-/// requests, counted from what DynamoDB holds. Then, offered more than the tier allows from 16
+/// requests, counted from what DynamoDB holds. Then, offered more than the tier allows from 8
 /// clients for five windows, the tenant is admitted at least 90 % of the allowance and never
 /// more than it. If this machine cannot offer 20 % more than the standard tier, the overload is
 /// run again against the `burst` tier (20 per window), which any machine can overrun.
 #[tokio::test]
 async fn many_processes_admit_within_ten_percent_and_lease_rarely() {
-    let exclusive = ofauto_tests::api::exclusive().await;
     // Start the function's processes first (the pool starts one per waiting invocation).
-    let warm = Tenant::new().bulk("viewer").exclusive();
+    let warm = Tenant::new().bulk("viewer");
     join_all((0..OVERLOAD_CLIENTS).map(|_| warm.get("/v1/events/not-an-id"))).await;
 
     // Steady, below the limit.
     let steady = Tenant::new();
-    let steady_api = steady.viewer().without_rate_limit_retries().exclusive();
+    let steady_api = steady.viewer().without_rate_limit_retries();
     // Two windows for every process to meet the tenant and size its leases, then the measured
     // windows: their writes are the difference of the ledgers read before and after them.
     let warm_from = next_window_start().await;
@@ -665,9 +666,7 @@ async fn many_processes_admit_within_ten_percent_and_lease_rarely() {
             Some(tier) => stack().tokens.token_with_tier(&tenant.id, "viewer", tier),
             None => tenant.token("viewer"),
         };
-        let api = Api::with_token(token)
-            .without_rate_limit_retries()
-            .exclusive();
+        let api = Api::with_token(token).without_rate_limit_retries();
         // One window to warm the processes' view of this tenant, then the counted ones.
         let warm_from = next_window_start().await;
         let from = warm_from + WINDOW_MS;
@@ -696,7 +695,6 @@ async fn many_processes_admit_within_ten_percent_and_lease_rarely() {
         outcome = Some((tier, allowance, admitted.len() as u64, certain, processes));
         break;
     }
-    drop(exclusive);
     let (tier, allowance, admitted, certain, processes) =
         outcome.expect("the burst tier is always overrun");
     assert!(
