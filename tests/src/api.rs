@@ -37,6 +37,13 @@ pub async fn exclusive() -> tokio::sync::RwLockWriteGuard<'static, ()> {
     GATE.write().await
 }
 
+/// Keeps [`exclusive`] sections out for as long as the guard lives, for a test that measures how
+/// long the stack takes and must not be paused halfway. Send from it with [`Api::exclusive`]
+/// clients: a gated request would queue behind a waiting writer while this guard holds it out.
+pub async fn unpaused() -> tokio::sync::RwLockReadGuard<'static, ()> {
+    GATE.read().await
+}
+
 /// How often a rate-limited (429) request is retried before the 429 is returned as is.
 const RATE_LIMIT_RETRIES: u32 = 30;
 /// How often a 503 is retried, as its `Retry-After` asks clients to: on a busy 2-core machine

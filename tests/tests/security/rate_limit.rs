@@ -442,9 +442,7 @@ const STEADY_CLIENTS: usize = 4;
 const STEADY_INTERVAL: Duration = Duration::from_millis(100);
 const STEADY_WINDOWS: i64 = 8;
 /// Concurrent clients of the overload phase, back to back: as many as the test stack's 8
-/// processes per function, so every process is kept busy. Not more: the test shares the stack
-/// (it holds no exclusive gate, which would pause the timing tests running beside it for its
-/// whole half minute), and 16 back-to-back clients made deliveries elsewhere late.
+/// processes per function, so every process is kept busy (16 made deliveries elsewhere late).
 const OVERLOAD_CLIENTS: usize = 8;
 const OVERLOAD_WINDOWS: i64 = 5;
 /// How far the limiter may fall short of the tier's allowance.
@@ -597,13 +595,14 @@ fn processes_serving(tenant: &str) -> usize {
 /// run again against the `burst` tier (20 per window), which any machine can overrun.
 #[tokio::test]
 async fn many_processes_admit_within_ten_percent_and_lease_rarely() {
+    let exclusive = ofauto_tests::api::exclusive().await;
     // Start the function's processes first (the pool starts one per waiting invocation).
-    let warm = Tenant::new().bulk("viewer");
+    let warm = Tenant::new().bulk("viewer").exclusive();
     join_all((0..OVERLOAD_CLIENTS).map(|_| warm.get("/v1/events/not-an-id"))).await;
 
     // Steady, below the limit.
     let steady = Tenant::new();
-    let steady_api = steady.viewer().without_rate_limit_retries();
+    let steady_api = steady.viewer().without_rate_limit_retries().exclusive();
     // Two windows for every process to meet the tenant and size its leases, then the measured
     // windows: their writes are the difference of the ledgers read before and after them.
     let warm_from = next_window_start().await;
@@ -666,7 +665,9 @@ async fn many_processes_admit_within_ten_percent_and_lease_rarely() {
             Some(tier) => stack().tokens.token_with_tier(&tenant.id, "viewer", tier),
             None => tenant.token("viewer"),
         };
-        let api = Api::with_token(token).without_rate_limit_retries();
+        let api = Api::with_token(token)
+            .without_rate_limit_retries()
+            .exclusive();
         // One window to warm the processes' view of this tenant, then the counted ones.
         let warm_from = next_window_start().await;
         let from = warm_from + WINDOW_MS;
@@ -695,6 +696,7 @@ async fn many_processes_admit_within_ten_percent_and_lease_rarely() {
         outcome = Some((tier, allowance, admitted.len() as u64, certain, processes));
         break;
     }
+    drop(exclusive);
     let (tier, allowance, admitted, certain, processes) =
         outcome.expect("the burst tier is always overrun");
     assert!(
