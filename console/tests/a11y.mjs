@@ -67,11 +67,17 @@ export function a11y(ctx) {
           await tabTo(page, "#f-type");
           await page.keyboard.type("order.paid");
           await page.keyboard.press("Enter");
-          await page.waitForLoadState("networkidle");
-          const types = await page
-            .locator("section[aria-labelledby=events-h] tbody tr td:nth-child(2)")
-            .allTextContents();
-          assert.ok(types.length > 0 && types.every((t) => t === "order.paid"), `filtered: ${types}`);
+          // The list reloads after the submit: poll it for up to 10 s. (A wait for "networkidle"
+          // returns at once here, the page having been idle before.)
+          const cells = page.locator("section[aria-labelledby=events-h] tbody tr td:nth-child(2)");
+          const filtered = (types) => types.length > 0 && types.every((t) => t === "order.paid");
+          const deadline = Date.now() + 10_000;
+          let types = await cells.allTextContents();
+          while (!filtered(types) && Date.now() < deadline) {
+            await page.waitForTimeout(100);
+            types = await cells.allTextContents();
+          }
+          assert.ok(filtered(types), `filtered: ${types}`);
         });
       },
     ],

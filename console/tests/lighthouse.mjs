@@ -12,9 +12,9 @@ const run = promisify(execFile);
 const CLI = fileURLToPath(new URL("../node_modules/lighthouse/cli/index.js", import.meta.url));
 const CATEGORIES = ["performance", "accessibility", "best-practices", "seo"];
 const MIN = 98;
-// The bar per category. LIGHTHOUSE_MIN_PERFORMANCE lowers only performance's: `make test` sets it
-// (see the Makefile) because mobile performance is not yet at 98 on a busy 2-core machine; the
-// scores are printed either way, and `make console-test` alone holds every category to 98.
+// The bar per category: 98 for all four. LIGHTHOUSE_MIN_PERFORMANCE lowers only performance's, for a
+// run on a machine busy with other work (simulated throttling multiplies the host's own slowness);
+// nothing in the project sets it, and the scores are printed either way.
 const BAR = Object.fromEntries(
   ["performance", "accessibility", "best-practices", "seo"].map((c) => [
     c,

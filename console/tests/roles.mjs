@@ -15,7 +15,6 @@ const READ_ONLY = new Set([
   "Previous week",
   "This week",
   "Next week",
-  "Back to all posts",
   "Show the numbers",
 ]);
 

@@ -123,6 +123,25 @@ function Preview({ trigger }: { trigger: Trigger | null }) {
       ) : (
         <ErrorMessage error={error} />
       )}
+      {!runs && !error && (
+        // The table's room, kept until the runs arrive, so the action below does not move.
+        <div class="scroll" aria-hidden="true">
+          <table class="preview">
+            <thead>
+              <tr>
+                <th>&nbsp;</th>
+              </tr>
+            </thead>
+            <tbody>
+              {Array.from({ length: 10 }, (_, i) => (
+                <tr key={i}>
+                  <td>&nbsp;</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
       {runs && (
         <div class="scroll">
           <table class="preview">
@@ -446,6 +465,20 @@ function AutomationDetails({ id }: { id: string }) {
       setError(e);
     }
   };
+  // Nothing but the way back until the automation is read: its summary drawn later would push
+  // the run history down (layout shift).
+  if (!a && !auto.error) {
+    return (
+      <>
+        <p>
+          <a href={href("/automations")}>← All automations</a>
+        </p>
+        <p class="visually-hidden" role="status">
+          Loading the automation…
+        </p>
+      </>
+    );
+  }
   return (
     <>
       <p>

@@ -14,11 +14,23 @@ import { ApiError } from "../errors";
 
 type Filters = { type: string; from: string; to: string };
 
+/** One event has a page of its own: drawn above the chart and the list, its card pushed both
+ * down when it arrived. */
 export function EventsPage({ id }: { id?: string }) {
+  if (id) {
+    return (
+      <>
+        <p>
+          <a href={href("/events")}>← All events</a>
+        </p>
+        <h1>Event</h1>
+        <EventDetails id={id} />
+      </>
+    );
+  }
   return (
     <>
       <h1>Events</h1>
-      {id && <EventDetails id={id} />}
       <AnalyticsPanel />
       <EventList />
     </>
@@ -55,8 +67,19 @@ function AnalyticsPanel() {
         </div>
       </div>
       <ErrorMessage error={error} />
-      {/* The chart's box is there before its data, so nothing below it moves when it arrives. */}
-      {!data && <div class="chart" aria-hidden="true" />}
+      {/* The chart's box, a line of legend and the numbers' summary are there before the data,
+          so nothing below them moves when it arrives. */}
+      {!data && (
+        <>
+          <div class="chart" aria-hidden="true" />
+          <ul class="legend" aria-hidden="true">
+            <li>&nbsp;</li>
+          </ul>
+          <details>
+            <summary>Show the numbers</summary>
+          </details>
+        </>
+      )}
       {data && (
         <>
           <StackedChart data={data} label={label} />
@@ -229,10 +252,7 @@ function EventDetails({ id }: { id: string }) {
   const [delError, setDelError] = useState<unknown>();
   return (
     <section class="card" aria-labelledby="event-h">
-      <div class="row spread">
-        <h2 id="event-h">Event details</h2>
-        <a href={href("/events")}>Close</a>
-      </div>
+      <h2 id="event-h">Details</h2>
       <ErrorMessage error={error ?? delError} />
       {data && (
         <>

@@ -5,7 +5,7 @@ import { useMemo, useState } from "preact/hooks";
 import { api, get, query, type Page } from "../api";
 import { ApiError } from "../errors";
 import { useLoad, POLL_MS } from "../poll";
-import { href, navigate } from "../router";
+import { href } from "../router";
 import { canWrite, session } from "../session";
 import { useSignal } from "../signal";
 import { browserZone, fromLocalInput, local, toLocalInput, utc } from "../time";
@@ -30,11 +30,28 @@ export function PostsPage({ id }: { id?: string }) {
   const posts = useLoad(() => get<Page<Post>>("/v1/posts?limit=100"), [], POLL_MS);
   const [view, setView] = useState<"list" | "week">("list");
   const names = useMemo(() => new Map((channels.data?.items ?? []).map((c) => [c.id, c.name])), [channels.data]);
+  // One post has a page of its own: drawn above the list, its card pushed the list down when it
+  // arrived.
+  if (id) {
+    return (
+      <>
+        <p>
+          <a href={href("/posts")}>← All posts</a>
+        </p>
+        <h1>Post</h1>
+        <PostDetails
+          id={id}
+          names={names}
+          namesLoaded={!!channels.data || !!channels.error}
+          onChanged={() => void posts.reload()}
+        />
+      </>
+    );
+  }
   return (
     <>
       <h1>Posts</h1>
-      {id && <PostDetails id={id} names={names} onChanged={() => void posts.reload()} />}
-      {canWrite(s) && !id && <Compose channels={channels.data?.items ?? []} onCreated={() => void posts.reload()} />}
+      {canWrite(s) && <Compose channels={channels.data?.items} onCreated={() => void posts.reload()} />}
       <section class="card" aria-labelledby="posts-h">
         <div class="row spread">
           <h2 id="posts-h">{view === "list" ? "Upcoming and recent" : "This week"}</h2>
@@ -141,8 +158,9 @@ function Week({ posts }: { posts: Post[] }) {
   );
 }
 
-function Compose({ channels, onCreated }: { channels: Channel[]; onCreated: (p: Post) => void }) {
-  const active = channels.filter((c) => c.status === "active");
+/** `channels` is undefined until they are loaded. */
+function Compose({ channels, onCreated }: { channels?: Channel[]; onCreated: (p: Post) => void }) {
+  const active = (channels ?? []).filter((c) => c.status === "active");
   const [channelId, setChannelId] = useState("");
   const [content, setContent] = useState("");
   const [when, setWhen] = useState(() => toLocalInput(new Date(Date.now() + 3600e3)).slice(0, 16));
@@ -156,7 +174,9 @@ function Compose({ channels, onCreated }: { channels: Channel[]; onCreated: (p: 
   return (
     <section class="card" aria-labelledby="compose-h">
       <h2 id="compose-h">Compose a post</h2>
-      {!active.length && <p class="hint">There is no active channel yet: an admin creates one under Channels.</p>}
+      {channels && !active.length && (
+        <p class="hint">There is no active channel yet: an admin creates one under Channels.</p>
+      )}
       <form
         onSubmit={async (e) => {
           e.preventDefault();
@@ -241,7 +261,17 @@ function Compose({ channels, onCreated }: { channels: Channel[]; onCreated: (p: 
   );
 }
 
-function PostDetails({ id, names, onChanged }: { id: string; names: Map<string, string>; onChanged: () => void }) {
+function PostDetails({
+  id,
+  names,
+  namesLoaded,
+  onChanged,
+}: {
+  id: string;
+  names: Map<string, string>;
+  namesLoaded: boolean;
+  onChanged: () => void;
+}) {
   const s = useSignal(session);
   const path = `/v1/posts/${encodeURIComponent(id)}`;
   const post = useLoad(() => get<Post>(path), [id], POLL_MS);
@@ -267,10 +297,7 @@ function PostDetails({ id, names, onChanged }: { id: string; names: Map<string, 
   const list = Array.isArray(attempts.data) ? attempts.data : (attempts.data?.items ?? []);
   return (
     <section class="card" aria-labelledby="post-h" data-testid="post-details">
-      <div class="row spread">
-        <h2 id="post-h">Post</h2>
-        <a href={href("/posts")}>Close</a>
-      </div>
+      <h2 id="post-h">Details</h2>
       <ErrorMessage error={post.error ?? error} />
       {p && (
         <>
@@ -290,7 +317,9 @@ function PostDetails({ id, names, onChanged }: { id: string; names: Map<string, 
               <dt>Content</dt>
               <dd class="content">{p.content}</dd>
               <dt>Channel</dt>
-              <dd>{names.get(p.channel_id) ?? p.channel_id}</dd>
+              {/* The id only once the names are in: drawn first, the long id took two lines on a
+                  phone and the name then one, moving everything below it. */}
+              <dd>{names.get(p.channel_id) ?? (namesLoaded ? p.channel_id : "…")}</dd>
               <dt>Scheduled</dt>
               <dd>
                 {p.scheduled_at ? (
@@ -347,7 +376,7 @@ function PostDetails({ id, names, onChanged }: { id: string; names: Map<string, 
           )}
           <h3>Delivery attempts</h3>
           <ErrorMessage error={attempts.error} />
-          {!list.length ? (
+          {!attempts.data ? null : !list.length ? (
             <Empty>No attempt yet.</Empty>
           ) : (
             <ol class="timeline" data-testid="attempts">
@@ -361,9 +390,6 @@ function PostDetails({ id, names, onChanged }: { id: string; names: Map<string, 
               ))}
             </ol>
           )}
-          <button type="button" class="secondary" onClick={() => navigate("/posts")}>
-            Back to all posts
-          </button>
         </>
       )}
     </section>
