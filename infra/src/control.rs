@@ -5,21 +5,58 @@
 //!   pool (`aws lambda invoke`), answers its response, or 502 with the error.
 //! - `POST /kill/{function}`: SIGKILLs the function's running processes, as a crash would;
 //!   answers `{"killed": n}`. The pool starts new processes for the next invocations.
+//! - `GET /domain-events?after=N`: the domain events that reached the bus, numbered from 1, those
+//!   after `N` (default 0): `{"events": [...], "last": n, "dropped": d}` (see
+//!   [`crate::domain_events`]).
 
+use crate::domain_events::Tap;
 use crate::pool::{InvokeError, Pools};
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{FromRef, Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::routing::{get, post};
 use axum::Router;
 use std::sync::Arc;
 
-pub fn router(pools: Arc<Pools>) -> Router {
+/// What the control routes reach: the function pools, and the bus's tap.
+#[derive(Clone)]
+pub struct Control {
+    pub pools: Arc<Pools>,
+    pub tap: Arc<Tap>,
+}
+
+impl FromRef<Control> for Arc<Pools> {
+    fn from_ref(control: &Control) -> Self {
+        control.pools.clone()
+    }
+}
+
+impl FromRef<Control> for Arc<Tap> {
+    fn from_ref(control: &Control) -> Self {
+        control.tap.clone()
+    }
+}
+
+pub fn router(control: Control) -> Router {
     Router::new()
         .route("/invoke/{function}", post(invoke))
         .route("/kill/{function}", post(kill))
-        .with_state(pools)
+        .route("/domain-events", get(domain_events))
+        .with_state(control)
+}
+
+#[derive(serde::Deserialize)]
+struct After {
+    #[serde(default)]
+    after: u64,
+}
+
+async fn domain_events(State(tap): State<Arc<Tap>>, Query(after): Query<After>) -> Response {
+    match serde_json::to_string(&tap.since(after.after)) {
+        Ok(body) => json(StatusCode::OK, body),
+        Err(e) => problem(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+    }
 }
 
 /// Binds a free port on loopback.
@@ -112,7 +149,9 @@ mod tests {
         ));
         let listener = bind().await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(async move { axum::serve(listener, router(pools)).await });
+        let tap = Arc::new(Tap::default());
+        tap.push(serde_json::json!({"detail-type": "post.published"}));
+        tokio::spawn(async move { axum::serve(listener, router(Control { pools, tap })).await });
         (url, stop)
     }
 
@@ -141,5 +180,23 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(r.status(), 405);
+    }
+
+    #[tokio::test]
+    async fn answers_the_domain_events_after_a_number() {
+        let (url, _stop) = serve().await;
+        let http = reqwest::Client::builder().no_proxy().build().unwrap();
+        let get = |query: &'static str| http.get(format!("{url}/domain-events{query}")).send();
+        let r = get("").await.unwrap();
+        assert_eq!(r.status(), 200);
+        let all: crate::domain_events::Since = r.json().await.unwrap();
+        assert_eq!(all.events.len(), 1);
+        assert_eq!(all.events[0]["detail-type"], "post.published");
+        assert_eq!((all.last, all.dropped), (1, 0));
+        let none: crate::domain_events::Since =
+            get("?after=1").await.unwrap().json().await.unwrap();
+        assert!(none.events.is_empty());
+        assert_eq!(none.last, 1);
+        assert_eq!(get("?after=minus-one").await.unwrap().status(), 400);
     }
 }

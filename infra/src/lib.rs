@@ -9,6 +9,7 @@ pub mod bootstrap;
 pub mod console_site;
 pub mod control;
 pub mod deps;
+pub mod domain_events;
 pub mod function_env;
 pub mod gateway;
 pub mod ids;

@@ -340,13 +340,26 @@ async fn run_until_stopped(
         stop_rx.clone(),
     )));
 
+    // The bus's subscriber: keeps its queue short (see crate::domain_events) and the events
+    // readable on the control listener.
+    let tap = Arc::new(crate::domain_events::Tap::default());
+    background.push(tokio::spawn(crate::domain_events::drain(
+        sqs.clone(),
+        resources.domain_events_queue.clone(),
+        tap.clone(),
+        stop_rx.clone(),
+    )));
+
     let control = crate::control::bind()
         .await
         .map_err(|e| format!("cannot bind the control listener on 127.0.0.1: {e}"))?;
     let control_url = format!("http://127.0.0.1:{}", control.local_addr()?.port());
     let mut control_stop = stop_rx.clone();
     background.push(tokio::spawn(async move {
-        let app = crate::control::router(pools_for_control);
+        let app = crate::control::router(crate::control::Control {
+            pools: pools_for_control,
+            tap,
+        });
         if let Err(e) = axum::serve(control, app)
             .with_graceful_shutdown(async move { crate::worker::stopping(&mut control_stop).await })
             .await

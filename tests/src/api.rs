@@ -22,26 +22,6 @@ pub struct Api {
     base: String,
     token: Option<String>,
     retry_rate_limited: bool,
-    /// Sends even while another test holds the stack exclusively (see [`exclusive`]).
-    bypass_gate: bool,
-}
-
-/// Every request a test sends through [`Api`] holds this gate shared, for that one request.
-static GATE: tokio::sync::RwLock<()> = tokio::sync::RwLock::const_new(());
-
-/// Holds the stack for one test alone: waits for the requests other tests have in flight, then
-/// holds theirs back until the guard is dropped. Only for measurements that need the whole
-/// machine (a burst that must outrun a rate limit on 2 cores); keep the section short, and send
-/// from it with [`Api::exclusive`] clients. (tokio's lock works across the tests' runtimes.)
-pub async fn exclusive() -> tokio::sync::RwLockWriteGuard<'static, ()> {
-    GATE.write().await
-}
-
-/// Keeps [`exclusive`] sections out for as long as the guard lives, for a test that measures how
-/// long the stack takes and must not be paused halfway. Send from it with [`Api::exclusive`]
-/// clients: a gated request would queue behind a waiting writer while this guard holds it out.
-pub async fn unpaused() -> tokio::sync::RwLockReadGuard<'static, ()> {
-    GATE.read().await
 }
 
 /// How often a rate-limited (429) request is retried before the 429 is returned as is.
@@ -73,7 +53,6 @@ impl Api {
             base: stack().api_url().to_owned(),
             token,
             retry_rate_limited: true,
-            bypass_gate: false,
         }
     }
 
@@ -82,12 +61,6 @@ impl Api {
     /// tenant. Tests of the rate limit itself turn that off here.
     pub fn without_rate_limit_retries(mut self) -> Self {
         self.retry_rate_limited = false;
-        self
-    }
-
-    /// A client that sends while [`exclusive`] is held (by its own test, presumably).
-    pub fn exclusive(mut self) -> Self {
-        self.bypass_gate = true;
         self
     }
 
@@ -139,7 +112,7 @@ impl Api {
         extra_headers: &[(&str, &str)],
     ) -> Resp {
         let mut attempt = 0;
-        let (response, gate) = loop {
+        let response = loop {
             let mut request = self.client.request(method.clone(), &url);
             if let Some(token) = &self.token {
                 request = request.header("authorization", format!("Bearer {token}"));
@@ -152,11 +125,6 @@ impl Api {
                     .header("content-type", *content_type)
                     .body(bytes.clone());
             }
-            let gate = if self.bypass_gate {
-                None
-            } else {
-                Some(GATE.read().await)
-            };
             let response = request
                 .send()
                 .await
@@ -170,9 +138,8 @@ impl Api {
                     _ => false,
                 };
             if !retry {
-                break (response, gate);
+                break response;
             }
-            drop(gate);
             let wait = response
                 .headers()
                 .get("retry-after")
@@ -183,9 +150,7 @@ impl Api {
             eprintln!("{method} {url}: {status}, retrying in {wait}s (attempt {attempt})");
             tokio::time::sleep(Duration::from_secs(wait)).await;
         };
-        let resp = Resp::read(method, url, response).await;
-        drop(gate);
-        resp
+        Resp::read(method, url, response).await
     }
 
     pub async fn get(&self, path: &str) -> Resp {

@@ -1,6 +1,6 @@
 //! What the tests do to the stack as an operator would with the AWS CLI, through the stack's
 //! loopback control listener and moto: fire the schedule at a chosen instant, crash a function,
-//! and read the domain events the custom bus delivered to its SQS queue.
+//! and read the domain events the custom bus delivered (the stack drains the bus's SQS target).
 
 use std::time::Duration;
 
@@ -80,69 +80,40 @@ pub async fn kill(function: &str) -> usize {
         .unwrap_or_else(|| panic!("POST {url}: unexpected answer {text}")) as usize
 }
 
-/// Every domain event this test binary has drained from the queue so far. The binary is the
-/// queue's only reader, so draining (receive, then delete) and keeping what was read costs one
-/// pass over the new messages only, however many events the whole suite has produced.
-static DOMAIN_EVENTS: tokio::sync::Mutex<Vec<Value>> = tokio::sync::Mutex::const_new(Vec::new());
+/// Every domain event this test binary has read from the stack's tap so far, and the tap's
+/// number of the last one: each call fetches only what is new.
+static DOMAIN_EVENTS: tokio::sync::Mutex<(Vec<Value>, u64)> =
+    tokio::sync::Mutex::const_new((Vec::new(), 0));
 
-/// Every event that reached the domain-events queue (the SQS target of the custom bus's `ofauto`
-/// rule) since the stack started, as EventBridge delivered it (`detail-type`, `source`,
-/// `detail`, ...), oldest reads first.
+/// Every event that reached the custom bus's `ofauto` rule since the stack started, as
+/// EventBridge delivered it to the rule's SQS target (`detail-type`, `source`, `detail`, ...),
+/// oldest first. The stack drains that queue itself (a queue left to grow slows moto down) and
+/// serves what it read on its control listener.
 pub async fn domain_events() -> Vec<Value> {
     let mut seen = DOMAIN_EVENTS.lock().await;
-    let queue = stack().endpoints.domain_events_queue.clone();
-    loop {
-        let answer = sqs(
-            "ReceiveMessage",
-            json!({
-                "QueueUrl": queue,
-                "MaxNumberOfMessages": 10,
-                "VisibilityTimeout": 60,
-                "WaitTimeSeconds": 0,
-            }),
-        )
-        .await;
-        let messages = answer["Messages"].as_array().cloned().unwrap_or_default();
-        if messages.is_empty() {
-            break;
-        }
-        let mut entries = Vec::new();
-        for (i, m) in messages.iter().enumerate() {
-            if let Some(handle) = m["ReceiptHandle"].as_str() {
-                entries.push(json!({"Id": format!("m{i}"), "ReceiptHandle": handle}));
-            }
-            let body = m["Body"].as_str().unwrap_or_default();
-            seen.push(serde_json::from_str(body).unwrap_or(Value::String(body.into())));
-        }
-        sqs(
-            "DeleteMessageBatch",
-            json!({ "QueueUrl": queue, "Entries": entries }),
-        )
-        .await;
-    }
-    seen.clone()
-}
-
-/// One SQS JSON-protocol call on the stack's moto.
-async fn sqs(action: &str, body: Value) -> Value {
-    let moto = &stack().endpoints.moto;
+    let url = format!(
+        "{}/domain-events?after={}",
+        stack().endpoints.control,
+        seen.1
+    );
     let response = client()
-        .post(moto)
-        .header("x-amz-target", format!("AmazonSQS.{action}"))
-        .header("content-type", "application/x-amz-json-1.0")
-        .header(
-            "authorization",
-            "AWS4-HMAC-SHA256 Credential=local/20250101/us-east-1/sqs/aws4_request, \
-             SignedHeaders=content-type;host;x-amz-target, Signature=00",
-        )
-        .body(body.to_string())
+        .get(&url)
         .send()
         .await
-        .unwrap_or_else(|e| panic!("SQS {action} on {moto}: {e}"));
+        .unwrap_or_else(|e| panic!("GET {url}: {e}"));
     let status = response.status();
     let text = response.text().await.unwrap_or_default();
-    assert!(status.is_success(), "SQS {action} failed: {status} {text}");
-    serde_json::from_str(&text).unwrap_or(Value::Null)
+    assert!(status.is_success(), "GET {url}: {status} {text}");
+    let answer: Value =
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("GET {url}: {e}: {text}"));
+    assert_eq!(
+        answer["dropped"], 0,
+        "the stack's tap dropped domain events this binary had not read yet: {url}"
+    );
+    let events = answer["events"].as_array().cloned().unwrap_or_default();
+    seen.0.extend(events);
+    seen.1 = answer["last"].as_u64().unwrap_or(seen.1);
+    seen.0.clone()
 }
 
 /// One delivery-queue message as the deliverer's SQS event source hands it over: for a test

@@ -14,6 +14,8 @@
 //! - [`queues`] peeks at the SQS queues on moto: the dead-letter queues, for one.
 //! - [`receiver`] is the webhook receiver channels deliver to: scripted answers, and every
 //!   delivery recorded and verified with an independent Standard Webhooks verifier.
+//! - [`posts`] makes channels on the receiver and posts on them, and checks what the API answers.
+//! - [`rate_limits`] knows the test stack's tiers and reads the `RateLimit-*` headers.
 //! - [`control`] drives the stack as an operator would: dispatcher ticks at a chosen instant,
 //!   killing a function's processes, reading the domain events the custom bus delivered.
 
@@ -23,7 +25,9 @@ pub mod control;
 pub mod dynamo;
 pub mod fixtures;
 pub mod manifest;
+pub mod posts;
 pub mod queues;
+pub mod rate_limits;
 pub mod raw;
 pub mod receiver;
 pub mod stack;

@@ -404,11 +404,14 @@ async fn ten_failed_runs_in_a_row_pause_the_automation() {
     assert!(deliveries
         .iter()
         .all(|d| d.body["type"] == "automation.webhook"));
-    let events = control::domain_events().await;
-    assert!(events
-        .iter()
-        .any(|e| e["detail-type"] == "automation.run.failed"
-            && e["detail"]["tenant_id"] == tenant.id.as_str()));
+    let announced = |events: &Vec<Value>| {
+        events.iter().any(|e| {
+            e["detail-type"] == "automation.run.failed"
+                && e["detail"]["tenant_id"] == tenant.id.as_str()
+        })
+    };
+    let events = poll(Duration::from_secs(20), control::domain_events, announced).await;
+    assert!(announced(&events), "no automation.run.failed on the bus");
 }
 
 /// A deliverer that dies mid-attempt leaves its run `running`; SQS hands the message out again
