@@ -19,7 +19,7 @@ RECEIVER_REQUIREMENTS := scripts/requirements-receiver.txt
 # receiver never takes the port `make dev` serves on.
 RECEIVER_PORT = $(if $(filter command line,$(origin PORT)),$(PORT),9000)
 
-.PHONY: help deps build dev token receiver test lint unit integration smoke fuzz terraform-check workflows-check deny audit package publish-artifacts openapi load load-ci console console-test bench bench-delivery bench-automations clean
+.PHONY: help deps build dev token receiver test offline-checks lint unit integration smoke fuzz terraform-check workflows-check deny audit package publish-artifacts openapi load load-ci console console-test bench bench-delivery bench-automations clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -56,8 +56,15 @@ receiver: ## A local webhook receiver that prints each delivery it verifies: mak
 	fi
 	$(RECEIVER_VENV)/bin/python scripts/webhook_receiver.py --port $(RECEIVER_PORT) $(foreach s,$(SECRET),--secret $(s))
 
-test: lint unit integration smoke load-ci console-test fuzz terraform-check workflows-check deny ## Everything CI runs
+# The offline checks need no stack and no Rust build, so they run beside lint (which compiles the
+# workspace): about five minutes off a cold run. Everything after that starts stacks or measures
+# speed, and runs one stage at a time. Output is kept per stage (--output-sync), not interleaved.
+test: ## Everything CI runs
+	$(MAKE) --no-print-directory -j2 --output-sync=target lint offline-checks
+	$(MAKE) --no-print-directory unit integration smoke load-ci console-test fuzz
 	@echo "make test: all checks passed"
+
+offline-checks: terraform-check workflows-check deny ## terraform-check, workflows-check and deny
 
 lint: ## rustfmt and clippy on the workspace and on load/ (its own project), warnings are errors
 	$(CARGO) fmt --all -- --check
