@@ -2,6 +2,7 @@
  * is tied to the input (aria-describedby), so a screen reader hears it too. */
 import type { ComponentChildren, JSX } from "preact";
 import { describe } from "./errors";
+import { href } from "./router";
 
 export function Badge({ status }: { status: string }) {
   return (
@@ -65,4 +66,13 @@ export function otherFieldErrors(fields: Record<string, string>, known: string[]
   return Object.entries(fields)
     .filter(([f]) => !known.includes(f))
     .map(([f, m]) => `${f}: ${m}`);
+}
+
+/** The way back from one item's page to its list, above the page's heading. */
+export function BackLink({ to, children }: { to: string; children: ComponentChildren }) {
+  return (
+    <p>
+      <a href={href(to)}>← {children}</a>
+    </p>
+  );
 }

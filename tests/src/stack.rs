@@ -42,12 +42,11 @@ pub struct Endpoints {
     /// queue's dead-letter queue.
     #[serde(default)]
     pub dead_letter_queues: std::collections::BTreeMap<String, String>,
-    /// The control listener (loopback): `POST /invoke/{function}`, `POST /kill/{function}`.
+    /// The control listener (loopback): `POST /invoke/{function}`, `POST /kill/{function}`,
+    /// `GET /domain-events`.
     pub control: String,
     /// The delivery queue's URL (on moto).
     pub delivery_queue: String,
-    /// The SQS queue the custom bus's `ofauto` rule copies every domain event to.
-    pub domain_events_queue: String,
     /// The custom bus domain events are published on.
     #[serde(default)]
     pub event_bus: String,

@@ -9,7 +9,7 @@ import { canWrite, session } from "../session";
 import { useSignal } from "../signal";
 import { browserZone, local, offsetAt, utc } from "../time";
 import type { Action, Automation, Channel, PreviewRun, Run, Trigger } from "../types";
-import { Badge, Empty, ErrorMessage, Field, Notice, otherFieldErrors } from "../ui";
+import { BackLink, Badge, Empty, ErrorMessage, Field, Notice, otherFieldErrors } from "../ui";
 
 const PLACEHOLDERS = [
   "{{now}}",
@@ -470,9 +470,7 @@ function AutomationDetails({ id }: { id: string }) {
   if (!a && !auto.error) {
     return (
       <>
-        <p>
-          <a href={href("/automations")}>← All automations</a>
-        </p>
+        <BackLink to="/automations">All automations</BackLink>
         <p class="visually-hidden" role="status">
           Loading the automation…
         </p>
@@ -481,9 +479,7 @@ function AutomationDetails({ id }: { id: string }) {
   }
   return (
     <>
-      <p>
-        <a href={href("/automations")}>← All automations</a>
-      </p>
+      <BackLink to="/automations">All automations</BackLink>
       <h1>{a?.name ?? "Automation"}</h1>
       <ErrorMessage error={auto.error ?? error} />
       {notice && <Notice>{notice}</Notice>}

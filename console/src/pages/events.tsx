@@ -8,7 +8,7 @@ import { canWrite, session } from "../session";
 import { useSignal } from "../signal";
 import { fromLocalInput, local, utc } from "../time";
 import type { Analytics, Event } from "../types";
-import { Empty, ErrorMessage, Field } from "../ui";
+import { BackLink, Empty, ErrorMessage, Field } from "../ui";
 import { PALETTE, StackedChart, typesOf } from "../chart";
 import { ApiError } from "../errors";
 
@@ -20,9 +20,7 @@ export function EventsPage({ id }: { id?: string }) {
   if (id) {
     return (
       <>
-        <p>
-          <a href={href("/events")}>← All events</a>
-        </p>
+        <BackLink to="/events">All events</BackLink>
         <h1>Event</h1>
         <EventDetails id={id} />
       </>

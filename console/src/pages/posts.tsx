@@ -10,7 +10,7 @@ import { canWrite, session } from "../session";
 import { useSignal } from "../signal";
 import { browserZone, fromLocalInput, local, toLocalInput, utc } from "../time";
 import type { Attempt, Channel, Post, PostStatus } from "../types";
-import { Badge, Empty, ErrorMessage, Field, Notice, otherFieldErrors } from "../ui";
+import { BackLink, Badge, Empty, ErrorMessage, Field, Notice, otherFieldErrors } from "../ui";
 
 const EDITABLE: PostStatus[] = ["draft", "scheduled"];
 
@@ -24,30 +24,36 @@ function explain409(action: string, e: unknown): unknown {
   );
 }
 
-export function PostsPage({ id }: { id?: string }) {
-  const s = useSignal(session);
+/** The channels' names by id, for showing a post's channel; `loaded` once the list came (or
+ * failed), so that a name is not replaced by an id that was only waiting for it. */
+function useChannelNames() {
   const channels = useLoad(() => get<Page<Channel>>("/v1/channels?limit=100"), []);
+  const names = useMemo(() => new Map((channels.data?.items ?? []).map((c) => [c.id, c.name])), [channels.data]);
+  return { channels, names, loaded: !!channels.data || !!channels.error };
+}
+
+/** One post has a page of its own: drawn above the list, its card pushed the list down when it
+ * arrived (layout shift). */
+export function PostsPage({ id }: { id?: string }) {
+  return id ? <PostPage id={id} /> : <PostsOverview />;
+}
+
+function PostPage({ id }: { id: string }) {
+  const { names, loaded } = useChannelNames();
+  return (
+    <>
+      <BackLink to="/posts">All posts</BackLink>
+      <h1>Post</h1>
+      <PostDetails id={id} names={names} namesLoaded={loaded} />
+    </>
+  );
+}
+
+function PostsOverview() {
+  const s = useSignal(session);
+  const { channels, names } = useChannelNames();
   const posts = useLoad(() => get<Page<Post>>("/v1/posts?limit=100"), [], POLL_MS);
   const [view, setView] = useState<"list" | "week">("list");
-  const names = useMemo(() => new Map((channels.data?.items ?? []).map((c) => [c.id, c.name])), [channels.data]);
-  // One post has a page of its own: drawn above the list, its card pushed the list down when it
-  // arrived.
-  if (id) {
-    return (
-      <>
-        <p>
-          <a href={href("/posts")}>← All posts</a>
-        </p>
-        <h1>Post</h1>
-        <PostDetails
-          id={id}
-          names={names}
-          namesLoaded={!!channels.data || !!channels.error}
-          onChanged={() => void posts.reload()}
-        />
-      </>
-    );
-  }
   return (
     <>
       <h1>Posts</h1>
@@ -261,17 +267,7 @@ function Compose({ channels, onCreated }: { channels?: Channel[]; onCreated: (p:
   );
 }
 
-function PostDetails({
-  id,
-  names,
-  namesLoaded,
-  onChanged,
-}: {
-  id: string;
-  names: Map<string, string>;
-  namesLoaded: boolean;
-  onChanged: () => void;
-}) {
+function PostDetails({ id, names, namesLoaded }: { id: string; names: Map<string, string>; namesLoaded: boolean }) {
   const s = useSignal(session);
   const path = `/v1/posts/${encodeURIComponent(id)}`;
   const post = useLoad(() => get<Post>(path), [id], POLL_MS);
@@ -289,7 +285,6 @@ function PostDetails({
       await f();
       await post.reload();
       await attempts.reload();
-      onChanged();
     } catch (e) {
       setError(explain409(action, e));
     }

@@ -15,17 +15,20 @@ function nextPage(params: URLSearchParams): string {
   return next.startsWith(BASE) && !next.startsWith("//") && !next.includes("sign-in") ? next : `${BASE}events`;
 }
 
+/** Whether the sign-in page's query names a tenant and a role for a local sign-in. */
+function isSignInLink(params: URLSearchParams): boolean {
+  return isLocal() && !!params.get("tenant") && !!params.get("role");
+}
+
 /** A local sign-in link (`sign-in?tenant=…&role=…&next=…`) signs in before the app is first
  * drawn, so the page it leads to is the first thing painted: drawn after the sign-in form, it
  * moved what was on screen (layout shift). If it fails, the sign-in page tries again and shows
  * why. */
 export async function signInFromLink(): Promise<void> {
   const params = new URLSearchParams(location.search);
-  const tenant = params.get("tenant");
-  const role = params.get("role") as Role | null;
-  if (!isLocal() || !location.pathname.endsWith("/sign-in") || !tenant || !role) return;
+  if (!location.pathname.endsWith("/sign-in") || !isSignInLink(params)) return;
   try {
-    await localSignIn(tenant, role);
+    await localSignIn(params.get("tenant")!, params.get("role") as Role);
     navigate(nextPage(params), true);
   } catch {
     // The sign-in page repeats the attempt and shows the error at its field.
@@ -58,7 +61,7 @@ export function SignIn() {
   // A link that names the tenant and role signs in at once: until it has (or has failed), the
   // form is not drawn, so the page it leads to appears in an empty space rather than pushing the
   // form about (Lighthouse counts that as layout shift).
-  const direct = isLocal() && !!params.get("tenant") && !!params.get("role");
+  const direct = isSignInLink(params);
   useEffect(() => {
     if (direct) void submit();
   }, []);

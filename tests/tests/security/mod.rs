@@ -13,14 +13,14 @@
 //! | `traversal` | `../` in paths (literal and encoded) and in query values |
 //! | `control` | NUL, ESC, CR/LF (header injection) in bodies, query strings and paths |
 //! | `unicode` | very long and astral-plane text, combining marks, bidi overrides, lone surrogates, look-alikes |
-//! | `rate_limit` | a burst from one tenant; tiers only from the token; the headers on every answer |
+//! | `rate_limit` | tiers only from the token; the headers on every answer (the burst is in `contention`) |
 //! | `idempotency` | replays, reuse with another body, malformed keys, 50 racing duplicates, crashed and live leases |
 //! | `cors` | allowed, foreign and look-alike origins; preflights; method-case tricks |
 //! | `extremes` | times before the epoch and at the calendar's ends, huge numbers, odd number spellings |
 //! | `headers` | the security headers on every kind of answer; nothing internal in errors |
 //! | `surface` | `/health`, unknown routes, route look-alikes, `/openapi.json` |
 //! | `gateway` | log-line forgery through a token's kid; half-sent headers, trickled bodies, big anonymous bodies |
-//! | `availability` | one tenant's distinct-type flood and a poison stream record, against every tenant's counts |
+//! | `availability` | a poison stream record against every tenant's counts (the distinct-type flood is in `contention`) |
 
 use std::collections::BTreeSet;
 
