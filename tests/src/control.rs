@@ -131,3 +131,20 @@ pub fn sqs_event(message: &shared::DeliveryMessage) -> Value {
         "awsRegion": "us-east-1",
     }]})
 }
+
+/// Everything the stack's tap of the bus holds now, and how many it dropped, without this
+/// binary's bookkeeping: for a test that floods the bus and expects drops.
+pub async fn domain_events_kept() -> (Vec<Value>, u64) {
+    let url = format!("{}/domain-events?after=0", stack().endpoints.control);
+    let answer: Value = client()
+        .get(&url)
+        .send()
+        .await
+        .and_then(|r| r.error_for_status())
+        .unwrap_or_else(|e| panic!("GET {url}: {e}"))
+        .json()
+        .await
+        .unwrap_or_else(|e| panic!("GET {url}: {e}"));
+    let events = answer["events"].as_array().cloned().unwrap_or_default();
+    (events, answer["dropped"].as_u64().unwrap_or(0))
+}

@@ -416,3 +416,54 @@ async fn types_are_counted_by_their_exact_name() {
         assert_report(&api, &query, &events, "hour").await;
     }
 }
+
+/// API Gateway's HTTP APIs do not compress, so the functions gzip a large answer themselves for a
+/// caller that accepts it: two days of hours are about 3 KB of JSON, sent as a few hundred bytes, and
+/// the same JSON, uncompressed, to a caller that does not say `Accept-Encoding: gzip`.
+#[tokio::test]
+async fn a_large_report_is_gzipped_only_for_callers_that_accept_it() {
+    use std::io::Read;
+
+    let tenant = Tenant::new();
+    let api = tenant.viewer();
+    let url = api.url_with_query(
+        "/v1/analytics/events",
+        &[("from", HOUR_FROM), ("to", "2025-06-04T03:20:00Z")],
+    );
+    let fetch = |accept: &'static str| {
+        let request = api
+            .client()
+            .get(&url)
+            .bearer_auth(api.token().unwrap())
+            .header("accept-encoding", accept);
+        async move { request.send().await.unwrap() }
+    };
+    let plain = fetch("identity").await;
+    assert_eq!(plain.status(), 200);
+    assert!(plain.headers().get("content-encoding").is_none());
+    let vary: Vec<_> = plain.headers().get_all("vary").iter().collect();
+    assert!(vary.iter().any(|v| *v == "Accept-Encoding"), "{vary:?}");
+    let plain = plain.bytes().await.unwrap();
+    assert!(plain.len() > 2_000, "{} bytes", plain.len());
+
+    let gzipped = fetch("br;q=0, gzip").await;
+    assert_eq!(gzipped.status(), 200);
+    assert_eq!(gzipped.headers()["content-encoding"], "gzip");
+    assert_eq!(gzipped.headers()["content-type"], "application/json");
+    let gzipped = gzipped.bytes().await.unwrap();
+    assert!(
+        gzipped.len() * 4 < plain.len(),
+        "{} bytes gzipped of {}",
+        gzipped.len(),
+        plain.len()
+    );
+    let mut unzipped = Vec::new();
+    flate2::read::GzDecoder::new(&gzipped[..])
+        .read_to_end(&mut unzipped)
+        .unwrap();
+    let unzipped: Value = serde_json::from_slice(&unzipped).unwrap();
+    let plain: Value = serde_json::from_slice(&plain).unwrap();
+    assert_eq!(unzipped, plain);
+    // 21:00 on the 1st to 03:00 on the 4th.
+    assert_eq!(unzipped["buckets"].as_array().unwrap().len(), 55);
+}

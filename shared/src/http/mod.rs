@@ -1,8 +1,9 @@
 //! The HTTP side every API function shares, one job per module: reading the request API Gateway
 //! passed on (`request`), building answers that always carry the security headers (`response`),
-//! and the Lambda runtime loop that puts the edge policies around a handler (`serve`). The
+//! gzip for large answers (`compress`), and the Lambda runtime loop that puts the edge policies around a handler (`serve`). The
 //! policies themselves live in `crate::edge`.
 
+mod compress;
 mod request;
 mod response;
 mod serve;

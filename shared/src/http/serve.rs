@@ -7,6 +7,7 @@ use std::time::Instant;
 use lambda_http::{Request, RequestExt};
 use tracing::Instrument;
 
+use super::compress::{accepts_gzip, compress};
 use super::request::RequestParts;
 use super::response::{cors_headers, problem, rate_headers, secure, HttpResult};
 use crate::edge::{flow, Edge};
@@ -35,6 +36,9 @@ where
             .cloned()
             .unwrap_or_default();
         let origin = request.header("origin");
+        let gzip = request
+            .header("accept-encoding")
+            .is_some_and(|value| accepts_gzip(&value));
         let span = tracing::info_span!("request", request_id = %request_id, tenant = %tenant, route = %route);
         let (outcome, rate) = flow::guarded(edge, request, handler)
             .instrument(span.clone())
@@ -54,7 +58,7 @@ where
         if let Some(origin) = origin.filter(|o| edge.cors.allows(o)) {
             cors_headers(&mut response, &origin);
         }
-        let response = secure(response);
+        let response = secure(compress(response, gzip));
         telemetry::request_line(
             &request_id,
             &tenant,
