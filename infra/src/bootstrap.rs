@@ -251,22 +251,32 @@ pub async fn create_event_bus(
                 aws_sdk_eventbridge::error::DisplayErrorContext(e).to_string(),
             )
         })?;
+    point_bus_at(client, bus, target_queue_arn).await
+}
+
+/// Points the bus's rule at `queue_arn`, replacing its one target (same target id), so that
+/// every domain event published from now on goes there.
+pub async fn point_bus_at(
+    client: &aws_sdk_eventbridge::Client,
+    bus: &str,
+    queue_arn: &str,
+) -> Result<(), BoxError> {
     client
         .put_targets()
-        .rule(&rule)
+        .rule(format!("{bus}-to-queue"))
         .event_bus_name(bus)
         .targets(
             aws_sdk_eventbridge::types::Target::builder()
                 .id("domain-events-queue")
-                .arn(target_queue_arn)
+                .arn(queue_arn)
                 .build()?,
         )
         .send()
         .await
         .map_err(|e| {
-            fail(
-                "PutTargets",
-                aws_sdk_eventbridge::error::DisplayErrorContext(e).to_string(),
+            format!(
+                "PutTargets {bus}: {}",
+                aws_sdk_eventbridge::error::DisplayErrorContext(e)
             )
         })?;
     Ok(())

@@ -9,13 +9,16 @@
 //! process, until deliveries and publishes time out. On AWS the bus's real subscribers play this
 //! part.
 //!
-//! Draining is not always enough: a flood of thousands of events outruns ten messages per
-//! receive, each receive slows with the backlog, and the backlog then grows without end (seen:
-//! 4,803 messages minutes after a 7,000-event flood). So the tap purges the queue once it is
-//! [`BACKLOG_LIMIT`] behind, and counts what it purged as dropped: a reader is told, and the
-//! stack stays as fast as an empty queue allows.
+//! Draining is not always enough: moto's receive costs about half a millisecond per queued
+//! message (measured: 55 ms at 100 messages, 800 ms at 1,000, for ten messages each time), so once
+//! a flood puts the tap a few hundred behind, each receive brings ten messages slower than the
+//! flood adds them and the backlog grows without end (seen: 4,803 messages minutes after a
+//! 7,000-event flood). So when the tap finds [`ROTATE_AT`] messages waiting, it points the rule
+//! at a fresh queue, drains the old one (which no longer grows, and shrinks quickly) and
+//! deletes it. No event is lost, and no queue ever holds more than a few hundred.
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -27,14 +30,15 @@ use tokio::sync::watch;
 pub const KEPT: usize = 20_000;
 /// How long one receive waits for messages (SQS long polling).
 const LONG_POLL_SECONDS: i32 = 1;
-/// The backlog at which the tap gives up on reading and purges the queue: at this length a moto
-/// receive already takes a few hundred milliseconds, and every send to any queue slows with it.
-/// Test suites and `make dev` sessions stay far below it; only floods reach it.
-pub const BACKLOG_LIMIT: u64 = 1_000;
+/// The backlog at which the tap moves the rule to a fresh queue: small, because every receive
+/// and send on a queue pays for its length (at 200 waiting, a flood measured in `contention`
+/// still outran the tap), while a queue costs moto nothing to create.
+pub const ROTATE_AT: u64 = 50;
 /// How often, at most, the tap asks for the backlog: only while receives come back full.
-const BACKLOG_CHECK_EVERY: Duration = Duration::from_secs(2);
-/// SQS allows one PurgeQueue per queue every 60 s, and moto enforces it.
-const PURGE_EVERY: Duration = Duration::from_secs(60);
+const BACKLOG_CHECK_EVERY: Duration = Duration::from_secs(1);
+/// How long an old queue must stay empty before it is deleted: a PutEvents that began before the
+/// rule moved may still be writing to it.
+const OLD_QUEUE_GRACE: Duration = Duration::from_secs(3);
 /// How long to wait after a failed receive before the next, so that a moto restart or stall is
 /// not hammered.
 const AFTER_FAILURE: Duration = Duration::from_secs(1);
@@ -59,9 +63,8 @@ pub struct Since {
     /// The number of the last event in `events` (or `after` when there are none): the next
     /// call's `after`.
     pub last: u64,
-    /// How many events after `after` are not here: pushed out by newer ones ([`KEPT`]) or purged
-    /// unread ([`BACKLOG_LIMIT`]), so a reader knows it missed some rather than silently seeing
-    /// fewer.
+    /// How many events after `after` are no longer kept ([`KEPT`]), so a reader knows it missed
+    /// some rather than silently seeing fewer.
     pub dropped: u64,
 }
 
@@ -76,12 +79,6 @@ impl Tap {
         }
     }
 
-    /// Numbers `count` events that were never read (purged), so that readers count them as
-    /// dropped.
-    pub fn skip(&self, count: u64) {
-        self.inner.lock().expect("the tap's lock").last += count;
-    }
-
     pub fn since(&self, after: u64) -> Since {
         let kept = self.inner.lock().expect("the tap's lock");
         let events: Vec<Value> = kept
@@ -91,7 +88,7 @@ impl Tap {
             .map(|(_, e)| e.clone())
             .collect();
         // Every number after `after` up to the last is an event: what is not here was pushed
-        // out by newer ones or purged unread.
+        // out by newer ones.
         let dropped = kept
             .last
             .saturating_sub(after)
@@ -110,111 +107,182 @@ impl Tap {
     }
 }
 
-/// Receives from `queue_url` until `stop`, keeping each message's body (the EventBridge
-/// envelope, as JSON) in `tap` and then deleting it.
-pub async fn drain(
-    client: aws_sdk_sqs::Client,
-    queue_url: String,
-    tap: std::sync::Arc<Tap>,
-    mut stop: watch::Receiver<bool>,
-) {
+/// Where the bus's rule delivers: the queue the tap reads now, and what it needs to move the rule
+/// to a fresh one.
+pub struct Subscription {
+    pub sqs: aws_sdk_sqs::Client,
+    pub events: aws_sdk_eventbridge::Client,
+    pub bus: String,
+    /// The first queue's name; later ones add `-2`, `-3`, ...
+    pub queue_name: String,
+    pub queue_url: String,
+}
+
+/// Reads the bus's queue until `stop`, keeping each message's body (the EventBridge envelope, as
+/// JSON) in `tap`, and moves the rule to a fresh queue whenever this one falls [`ROTATE_AT`]
+/// behind.
+pub async fn drain(mut sub: Subscription, tap: Arc<Tap>, mut stop: watch::Receiver<bool>) {
+    let mut generation = 1;
     let mut backlog_checked = Instant::now();
-    let mut purged: Option<Instant> = None;
     loop {
         let received = tokio::select! {
             _ = crate::worker::stopping(&mut stop) => return,
-            r = client
-                .receive_message()
-                .queue_url(&queue_url)
-                .max_number_of_messages(10)
-                .wait_time_seconds(LONG_POLL_SECONDS)
-                .send() => r,
+            r = receive_into(&sub.sqs, &sub.queue_url, &tap, LONG_POLL_SECONDS) => r,
         };
-        let messages = match received {
-            Ok(out) => out.messages.unwrap_or_default(),
+        let full = match received {
+            Ok(count) => count == MAX_PER_RECEIVE,
             Err(e) => {
-                tracing::warn!(error = %aws_sdk_sqs::error::DisplayErrorContext(e), "domain-events tap: receive failed");
+                tracing::warn!(error = %e, "domain-events tap: receive failed");
                 tokio::time::sleep(AFTER_FAILURE).await;
                 continue;
             }
         };
-        if messages.is_empty() {
+        if !full || backlog_checked.elapsed() < BACKLOG_CHECK_EVERY {
             continue;
         }
-        let may_purge = purged.is_none_or(|at| at.elapsed() >= PURGE_EVERY);
-        if messages.len() == 10 && may_purge && backlog_checked.elapsed() >= BACKLOG_CHECK_EVERY {
-            backlog_checked = Instant::now();
-            if purge_if_behind(&client, &queue_url, &tap).await {
-                purged = Some(Instant::now());
-            }
-        }
-        let mut entries = Vec::with_capacity(messages.len());
-        for (i, m) in messages.iter().enumerate() {
-            let body = m.body().unwrap_or_default();
-            tap.push(serde_json::from_str(body).unwrap_or_else(|_| Value::String(body.into())));
-            if let Some(handle) = m.receipt_handle() {
-                match aws_sdk_sqs::types::DeleteMessageBatchRequestEntry::builder()
-                    .id(format!("m{i}"))
-                    .receipt_handle(handle)
-                    .build()
-                {
-                    Ok(entry) => entries.push(entry),
-                    Err(e) => tracing::warn!(error = %e, "domain-events tap: bad receipt handle"),
+        backlog_checked = Instant::now();
+        match backlog(&sub.sqs, &sub.queue_url).await {
+            Ok(waiting) if waiting >= ROTATE_AT => {
+                generation += 1;
+                match rotate(&mut sub, generation).await {
+                    Ok(old) => {
+                        tracing::info!(
+                            waiting,
+                            queue = %sub.queue_url,
+                            "domain-events tap: {waiting} events behind, the rule now delivers to a fresh queue"
+                        );
+                        tokio::spawn(drain_and_delete(
+                            sub.sqs.clone(),
+                            old,
+                            tap.clone(),
+                            stop.clone(),
+                        ));
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "domain-events tap: could not move the rule")
+                    }
                 }
             }
-        }
-        if let Err(e) = client
-            .delete_message_batch()
-            .queue_url(&queue_url)
-            .set_entries(Some(entries))
-            .send()
-            .await
-        {
-            // Kept already; the copies that come back after the visibility timeout are kept
-            // again, as SQS's at-least-once delivery allows any subscriber to see.
-            tracing::warn!(error = %aws_sdk_sqs::error::DisplayErrorContext(e), "domain-events tap: delete failed");
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "domain-events tap: backlog unknown"),
         }
     }
 }
 
-/// Purges the queue when it holds [`BACKLOG_LIMIT`] messages or more, counting them as dropped
-/// (approximately: what arrives between the count and the purge goes too, uncounted, but a
-/// reader behind a purge is always told it missed some). Says whether it purged.
-async fn purge_if_behind(client: &aws_sdk_sqs::Client, queue_url: &str, tap: &Tap) -> bool {
+/// The most one receive returns (SQS's limit).
+const MAX_PER_RECEIVE: usize = 10;
+
+/// One receive: keeps what came in `tap` and deletes it from the queue. Returns how many came.
+async fn receive_into(
+    client: &aws_sdk_sqs::Client,
+    queue_url: &str,
+    tap: &Tap,
+    wait_seconds: i32,
+) -> Result<usize, String> {
+    let messages = client
+        .receive_message()
+        .queue_url(queue_url)
+        .max_number_of_messages(MAX_PER_RECEIVE as i32)
+        .wait_time_seconds(wait_seconds)
+        .send()
+        .await
+        .map_err(|e| aws_sdk_sqs::error::DisplayErrorContext(e).to_string())?
+        .messages
+        .unwrap_or_default();
+    if messages.is_empty() {
+        return Ok(0);
+    }
+    let mut entries = Vec::with_capacity(messages.len());
+    for (i, m) in messages.iter().enumerate() {
+        let body = m.body().unwrap_or_default();
+        tap.push(serde_json::from_str(body).unwrap_or_else(|_| Value::String(body.into())));
+        if let Some(handle) = m.receipt_handle() {
+            match aws_sdk_sqs::types::DeleteMessageBatchRequestEntry::builder()
+                .id(format!("m{i}"))
+                .receipt_handle(handle)
+                .build()
+            {
+                Ok(entry) => entries.push(entry),
+                Err(e) => tracing::warn!(error = %e, "domain-events tap: bad receipt handle"),
+            }
+        }
+    }
+    if let Err(e) = client
+        .delete_message_batch()
+        .queue_url(queue_url)
+        .set_entries(Some(entries))
+        .send()
+        .await
+    {
+        // Kept already; the copies that come back after the visibility timeout are kept
+        // again, as SQS's at-least-once delivery allows any subscriber to see.
+        tracing::warn!(error = %aws_sdk_sqs::error::DisplayErrorContext(e), "domain-events tap: delete failed");
+    }
+    Ok(messages.len())
+}
+
+async fn backlog(client: &aws_sdk_sqs::Client, queue_url: &str) -> Result<u64, String> {
     use aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessages;
-    let backlog = match client
+    let out = client
         .get_queue_attributes()
         .queue_url(queue_url)
         .attribute_names(ApproximateNumberOfMessages)
         .send()
         .await
-    {
-        Ok(out) => out
-            .attributes
-            .and_then(|a| a.get(&ApproximateNumberOfMessages)?.parse::<u64>().ok())
-            .unwrap_or(0),
-        Err(e) => {
-            tracing::warn!(error = %aws_sdk_sqs::error::DisplayErrorContext(e), "domain-events tap: backlog unknown");
-            return false;
+        .map_err(|e| aws_sdk_sqs::error::DisplayErrorContext(e).to_string())?;
+    Ok(out
+        .attributes
+        .and_then(|a| a.get(&ApproximateNumberOfMessages)?.parse().ok())
+        .unwrap_or(0))
+}
+
+/// Creates the next queue, points the rule at it and makes it the one `sub` reads. Returns the
+/// old queue's URL.
+async fn rotate(sub: &mut Subscription, generation: u32) -> Result<String, String> {
+    let name = format!("{}-{generation}", sub.queue_name);
+    let url = crate::bootstrap::create_queue(&sub.sqs, &name)
+        .await
+        .map_err(|e| e.to_string())?;
+    let arn = crate::bootstrap::queue_arn(&sub.sqs, &url)
+        .await
+        .map_err(|e| e.to_string())?;
+    crate::bootstrap::point_bus_at(&sub.events, &sub.bus, &arn)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(std::mem::replace(&mut sub.queue_url, url))
+}
+
+/// Reads a queue the rule no longer delivers to until it has stayed empty for
+/// [`OLD_QUEUE_GRACE`], then deletes it.
+async fn drain_and_delete(
+    client: aws_sdk_sqs::Client,
+    queue_url: String,
+    tap: Arc<Tap>,
+    mut stop: watch::Receiver<bool>,
+) {
+    let mut empty_since: Option<Instant> = None;
+    loop {
+        let received = tokio::select! {
+            _ = crate::worker::stopping(&mut stop) => return,
+            r = receive_into(&client, &queue_url, &tap, 0) => r,
+        };
+        match received {
+            Ok(0) => {
+                let since = *empty_since.get_or_insert_with(Instant::now);
+                if since.elapsed() >= OLD_QUEUE_GRACE {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+            Ok(_) => empty_since = None,
+            Err(e) => {
+                tracing::warn!(error = %e, "domain-events tap: receive from the old queue failed");
+                tokio::time::sleep(AFTER_FAILURE).await;
+            }
         }
-    };
-    if backlog < BACKLOG_LIMIT {
-        return false;
     }
-    match client.purge_queue().queue_url(queue_url).send().await {
-        Ok(_) => {
-            tap.skip(backlog);
-            tracing::warn!(
-                purged = backlog,
-                "domain-events tap: {backlog} events behind, purged them (readers see them as dropped)"
-            );
-            true
-        }
-        Err(e) => {
-            tracing::warn!(error = %aws_sdk_sqs::error::DisplayErrorContext(e), "domain-events tap: purge failed");
-            // Most likely another purge within the minute: wait the minute out either way.
-            true
-        }
+    if let Err(e) = client.delete_queue().queue_url(&queue_url).send().await {
+        tracing::warn!(error = %aws_sdk_sqs::error::DisplayErrorContext(e), "domain-events tap: could not delete the old queue");
     }
 }
 
@@ -261,24 +329,5 @@ mod tests {
         let current = tap.since(late.last - 1);
         assert_eq!(current.events, vec![json!(KEPT + 4)]);
         assert_eq!(current.dropped, 0);
-    }
-
-    #[test]
-    fn purged_events_count_as_dropped_for_readers_behind_them_only() {
-        let tap = Tap::default();
-        tap.push(json!("a"));
-        tap.skip(1_200);
-        tap.push(json!("b"));
-        let behind = tap.since(0);
-        assert_eq!(behind.events, vec![json!("a"), json!("b")]);
-        assert_eq!((behind.last, behind.dropped), (1_202, 1_200));
-        let after_a = tap.since(1);
-        assert_eq!(after_a.events, vec![json!("b")]);
-        assert_eq!(after_a.dropped, 1_200);
-        let after_gap = tap.since(1_201);
-        assert_eq!(after_gap.events, vec![json!("b")]);
-        assert_eq!(after_gap.dropped, 0);
-        // A reader ahead of the tap misses nothing.
-        assert_eq!(tap.since(5_000).dropped, 0);
     }
 }

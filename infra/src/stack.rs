@@ -344,8 +344,13 @@ async fn run_until_stopped(
     // readable on the control listener.
     let tap = Arc::new(crate::domain_events::Tap::default());
     background.push(tokio::spawn(crate::domain_events::drain(
-        sqs.clone(),
-        resources.domain_events_queue.clone(),
+        crate::domain_events::Subscription {
+            sqs: sqs.clone(),
+            events: events.clone(),
+            bus: resources.event_bus.clone(),
+            queue_name: format!("{}-domain-events", opts.table_name),
+            queue_url: resources.domain_events_queue.clone(),
+        },
         tap.clone(),
         stop_rx.clone(),
     )));
@@ -399,7 +404,8 @@ struct Resources {
     /// Where each function's failures end up: its own DLQ, or for an `sqs` function its queue's.
     dead_letter_queues: BTreeMap<String, String>,
     event_bus: String,
-    /// The SQS queue a rule on the bus copies every domain event to.
+    /// The SQS queue a rule on the bus first copies every domain event to (the tap moves the rule
+    /// to a fresh queue when one falls behind: `crate::domain_events`).
     domain_events_queue: String,
 }
 

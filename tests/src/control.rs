@@ -133,7 +133,7 @@ pub fn sqs_event(message: &shared::DeliveryMessage) -> Value {
 }
 
 /// Everything the stack's tap of the bus holds now, and how many it dropped, without this
-/// binary's bookkeeping: for a test that floods the bus and expects drops.
+/// binary's bookkeeping (which fails on any drop): for a test that floods the bus.
 pub async fn domain_events_kept() -> (Vec<Value>, u64) {
     let url = format!("{}/domain-events?after=0", stack().endpoints.control);
     let answer: Value = client()

@@ -156,8 +156,8 @@ async fn thousands_of_distinct_types_from_one_tenant_never_stall_another_tenants
     assert_eq!(hour["other"], json!(FLOOD_TYPES - ITEMISED_TYPES));
 
     // The flood's domain events must not leave the stack's own SQS behind: the tap of the bus
-    // purges a backlog rather than reading it for minutes while every SQS and EventBridge call
-    // slows with it. Markers created now reach the tap within seconds.
+    // moves the rule to a fresh queue rather than reading a backlog for minutes while every SQS
+    // and EventBridge call slows with it. Markers created now reach the tap within seconds.
     let (markers, dropped) = marker_reaches_the_tap(&quiet_api).await;
     eprintln!("after the flood: marker seen after {markers} tries; the tap dropped {dropped}");
 }
