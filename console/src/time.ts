@@ -28,11 +28,18 @@ export function toLocalInput(d: Date): string {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
 }
 
+/** One formatter per zone: building an `Intl.DateTimeFormat` loads the zone's rules, which
+ * costs far more than formatting, and a preview asks for the same zone twenty times. */
+const offsetFormats = new Map<string, Intl.DateTimeFormat>();
+
 /** The UTC offset of `zone` at `at`, as "+01:00". */
 export function offsetAt(zone: string, at: Date): string {
-  const part = new Intl.DateTimeFormat("en-US", { timeZone: zone, timeZoneName: "longOffset" })
-    .formatToParts(at)
-    .find((p) => p.type === "timeZoneName")?.value;
+  let format = offsetFormats.get(zone);
+  if (!format) {
+    format = new Intl.DateTimeFormat("en-US", { timeZone: zone, timeZoneName: "longOffset" });
+    offsetFormats.set(zone, format);
+  }
+  const part = format.formatToParts(at).find((p) => p.type === "timeZoneName")?.value;
   const m = part?.match(/GMT([+-]\d\d:\d\d)?/);
   return m?.[1] ?? "+00:00";
 }

@@ -173,13 +173,23 @@ function Preview({ trigger }: { trigger: Trigger | null }) {
   );
 }
 
+let zoneList: string[] | undefined;
+
+/** Every zone the browser knows, sorted once rather than on each keystroke in the builder. The
+ * browser's list leaves out aliases such as "UTC"; the zone you are in is always offered. */
+function timeZones(): string[] {
+  if (!zoneList) {
+    const supported = (Intl as unknown as { supportedValuesOf?: (k: string) => string[] }).supportedValuesOf?.(
+      "timeZone",
+    );
+    zoneList = [...new Set([...(supported ?? []), browserZone, "UTC"])].sort();
+  }
+  return zoneList;
+}
+
 function Builder() {
   const channels = useLoad(() => get<Page<Channel>>("/v1/channels?limit=100"), []);
-  // The browser's list leaves out aliases such as "UTC"; the zone you are in is always offered.
-  const supported = (Intl as unknown as { supportedValuesOf?: (k: string) => string[] }).supportedValuesOf?.(
-    "timeZone",
-  );
-  const zones = [...new Set([...(supported ?? []), browserZone, "UTC"])].sort();
+  const zones = timeZones();
   const [name, setName] = useState("");
   const [kind, setKind] = useState<Trigger["kind"]>("schedule");
   const [cron, setCron] = useState("0 9 * * MON-FRI");
