@@ -5,8 +5,9 @@
 //! `rate` per second, allowing a burst of `burst`), and the quota a UTC day's count. Each counts
 //! in a shared counter that instances lease blocks of tokens from with one `UpdateItem` each
 //! (`store`); an instance then admits from its block in memory (`local`), with no write, until
-//! it runs out. Blocks are sized to the demand this instance sees, so a steadily loaded instance
-//! leases about once per 15 requests. Window counters of 32 consecutive windows share one item
+//! it runs out. Blocks are sized to the demand this instance sees, plus half a standard deviation
+//! of headroom, so a steadily loaded instance leases about once per 15 requests, most of those
+//! leases topping up a window whose share ran out. Window counters of 32 consecutive windows share one item
 //! (`plan`), so one lease can also cover the next windows.
 //!
 //! Accuracy: a lease reserves token numbers no other lease gets, and only numbers below the limit

@@ -181,7 +181,10 @@ async fn a_burst_of_200_is_cut_at_the_limit_and_other_tenants_are_unaffected() {
         "burst: {admitted} admitted ({} created), {limited} limited",
         created.len()
     );
-    assert!(!created.is_empty(), "some of the burst gets through");
+    // Creates and reads race for the same 20 tokens; which route wins them is not the limiter's
+    // business, so the burst may get through as reads alone (then the check below shows that
+    // none of the 100 refused creates was stored).
+    assert!(admitted > 0, "some of the burst gets through");
     assert!(limited > 0, "a full window cuts the rest of the burst");
     assert!(
         admitted <= NOISY_BURST * windows,
@@ -225,23 +228,22 @@ async fn a_burst_of_200_is_cut_at_the_limit_and_other_tenants_are_unaffected() {
 const WINDOW_MS: i64 = STANDARD_WINDOW_SECS as i64 * 1_000;
 /// Concurrent clients of the steady phase, each pacing itself to `STEADY_INTERVAL`: at most
 /// 30 requests/s, 60 % of the standard tier's 50, whatever the machine's speed. (At 80 %, 40
-/// requests/s over 8 processes, 0 to 17 of 640 requests were refused in four runs: tokens that
-/// processes leased ahead for demand that then went to other processes. README, "Accuracy
-/// bound", states it.)
+/// requests/s over 8 processes, 4 and 5 of 1,280 requests were refused in two runs: the leases'
+/// headroom and tokens leased ahead for demand that then went to other processes. README,
+/// "Accuracy bound", states it.) Sixteen windows, because eight gave 0.025 to 0.103 writes per
+/// request from run to run: a lease ahead covers up to eight windows.
 const STEADY_CLIENTS: usize = 4;
 const STEADY_INTERVAL: Duration = Duration::from_millis(133);
-const STEADY_WINDOWS: i64 = 8;
+const STEADY_WINDOWS: i64 = 16;
 /// Concurrent clients of the overload phase, back to back: as many as the test stack's 8
 /// processes per function, so every process is kept busy (16 made deliveries elsewhere late).
 const OVERLOAD_CLIENTS: usize = 8;
 const OVERLOAD_WINDOWS: i64 = 5;
 /// How far the limiter may fall short of the tier's allowance.
 const ACCURACY: f64 = 0.10;
-/// At most this many limiter writes per admitted request at a steady load below the limit. The
-/// goal (issue 11) is 0.10; eight processes at 30 requests/s in all measured 0.116–0.126 over
-/// HTTP, so this bound is what the limiter is held to today: ten times cheaper than the two writes
-/// per request it replaced, and a regression past it fails.
-const WRITES_PER_REQUEST: f64 = 0.20;
+/// At most this many limiter writes per admitted request at a steady load below the limit: the
+/// goal of issue 11, a tenth of a write where the old limiter made two.
+const WRITES_PER_REQUEST: f64 = 0.10;
 
 fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
@@ -379,7 +381,8 @@ fn processes_serving(tenant: &str) -> usize {
 
 /// Several processes of one function serve one standard tenant. At a steady 30 requests/s
 /// (below the tier's 50), nothing is refused and the limiter writes at most
-/// [`WRITES_PER_REQUEST`] times per request, counted from what DynamoDB holds. Then, offered more than the tier allows from 8
+/// [`WRITES_PER_REQUEST`] times per request, counted from what DynamoDB holds. Then, offered more
+/// than the tier allows from 8
 /// clients for five windows, the tenant is admitted at least 90 % of the allowance and never
 /// more than it. If this machine cannot offer 20 % more than the standard tier, the overload is
 /// run again against the `burst` tier (20 per window), which any machine can overrun.
