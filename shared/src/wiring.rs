@@ -1,5 +1,13 @@
 //! The cold-start sequence every function repeats: the whole configuration, read once, then JSON
 //! logs, then (for tenant routes) the AWS clients' shared config and the edge policies.
+//!
+//! Every HTTP function's `main` runs on tokio's current-thread runtime: it serves one request at
+//! a time, so worker threads only cost their start at init and a cross-thread wake-up on each
+//! I/O completion. Measured side by side (BENCHMARKS.md, "Where the release stack's time
+//! goes"): `events-get` reached its first poll 0.23 ms sooner. The manifest test holds them to
+//! it. The batch consumers (streams, queues, the schedule) keep the multi-thread runtime: the
+//! change was measured for HTTP functions only, and the flood failure first blamed on it came
+//! from moto (BENCHMARKS.md, same section).
 
 use aws_config::SdkConfig;
 

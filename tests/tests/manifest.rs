@@ -84,12 +84,14 @@ fn problems(root: &Path) -> Vec<String> {
 
     let mut names = BTreeSet::new();
     let mut routes = BTreeSet::new();
+    let mut http_functions = BTreeSet::new();
     for f in &functions {
         let name = &f.name;
         if !names.insert(name.clone()) {
             problems.push(format!("`{name}` is in the manifest twice"));
         }
         if let Some(route) = f.route_key() {
+            http_functions.insert(name.clone());
             if !routes.insert(route.clone()) {
                 problems.push(format!("route `{route}` is declared twice"));
             }
@@ -112,8 +114,29 @@ fn problems(root: &Path) -> Vec<String> {
                 "functions/{dir}: the package name is {other:?}, not its directory name"
             )),
         }
+        if http_functions.contains(dir) && !runs_on_the_current_thread(&path.join("src/main.rs")) {
+            problems.push(format!(
+                "functions/{dir}/src/main.rs: main is not `{CURRENT_THREAD_MAIN}`"
+            ));
+        }
     }
     problems
+}
+
+/// An HTTP function serves one request at a time, so a multi-threaded runtime only adds worker
+/// threads to start at init and cross-thread wake-ups per request (BENCHMARKS.md, "Where the
+/// release stack's time goes"). Batch consumers keep it: the change was measured for HTTP
+/// functions only.
+const CURRENT_THREAD_MAIN: &str = "#[tokio::main(flavor = \"current_thread\")]";
+
+fn runs_on_the_current_thread(main_rs: &Path) -> bool {
+    fs::read_to_string(main_rs)
+        .map(|source| {
+            source
+                .lines()
+                .any(|line| line.trim() == CURRENT_THREAD_MAIN)
+        })
+        .unwrap_or(false)
 }
 
 #[test]
@@ -170,11 +193,20 @@ impl Scratch {
     }
 
     fn krate(&self, dir: &str, package: &str) {
+        self.krate_with_main(dir, package, CURRENT_THREAD_MAIN);
+    }
+
+    fn krate_with_main(&self, dir: &str, package: &str, attribute: &str) {
         let path = self.0.join("functions").join(dir);
-        fs::create_dir_all(&path).unwrap();
+        fs::create_dir_all(path.join("src")).unwrap();
         fs::write(
             path.join("Cargo.toml"),
             format!("[package]\nname = \"{package}\"\nversion = \"0.1.0\"\n"),
+        )
+        .unwrap();
+        fs::write(
+            path.join("src/main.rs"),
+            format!("{attribute}\nasync fn main() {{}}\n"),
         )
         .unwrap();
     }
@@ -195,8 +227,10 @@ fn the_check_catches_each_kind_of_disagreement() {
         {"name": "misnamed", "trigger": http("GET", "/b")},
         {"name": "no-crate", "trigger": http("GET", "/a")},
         {"name": "ok", "trigger": {"kind": "schedule"}},
+        {"name": "threaded", "trigger": http("GET", "/c")},
     ]));
     scratch.krate("ok", "ok");
+    scratch.krate_with_main("threaded", "threaded", "#[tokio::main]");
     scratch.krate("misnamed", "something-else");
     scratch.krate("unlisted", "unlisted");
     // A directory without a Cargo.toml is not a crate.
@@ -212,8 +246,12 @@ fn the_check_catches_each_kind_of_disagreement() {
         "{problems:#?}"
     );
     assert!(has("functions/misnamed: the package name"), "{problems:#?}");
+    assert!(
+        has("functions/threaded/src/main.rs: main is not"),
+        "{problems:#?}"
+    );
     assert!(!has("not-a-crate"), "{problems:#?}");
-    assert_eq!(problems.len(), 5, "{problems:#?}");
+    assert_eq!(problems.len(), 6, "{problems:#?}");
 }
 
 #[test]

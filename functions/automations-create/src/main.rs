@@ -8,7 +8,7 @@ use shared::repo::{AutomationsRepository, ChannelsRepository};
 use shared::wiring::{self, TenantRoute};
 use shared::{aws, http};
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     let TenantRoute { config, sdk, edge } = wiring::tenant_route().await?;
     let edge = edge.idempotent(&config, &sdk, Permission::Write);

@@ -6,7 +6,7 @@ mod handler;
 use shared::http;
 use shared::wiring::{self, TenantRoute};
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     let TenantRoute { edge, .. } = wiring::tenant_route().await?;
     http::serve(edge, |request| async move { handler::handle(request) }).await

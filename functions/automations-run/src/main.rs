@@ -7,7 +7,7 @@ use shared::repo::AutomationsRepository;
 use shared::wiring::{self, TenantRoute};
 use shared::{aws, http, DeliveryQueue};
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     let TenantRoute { config, sdk, edge } = wiring::tenant_route().await?;
     // A client that repeats the request after a lost answer gets the first run, not a second.

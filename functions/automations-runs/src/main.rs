@@ -6,7 +6,7 @@ use shared::repo::AutomationsRepository;
 use shared::wiring::{self, TenantRoute};
 use shared::{aws, http};
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     let TenantRoute { config, sdk, edge } = wiring::tenant_route().await?;
     let cursors = aws::cursor_signer(&sdk, config.require_cursor_secret_id()?).await?;

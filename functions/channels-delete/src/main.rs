@@ -8,7 +8,7 @@ use shared::repo::{ChannelsRepository, PostsRepository};
 use shared::wiring::{self, TenantRoute};
 use shared::{aws, http, ChannelSecrets};
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     let TenantRoute { config, sdk, edge } = wiring::tenant_route().await?;
     let secrets = ChannelSecrets::from_config(&sdk, &config)?;

@@ -6,7 +6,7 @@ use shared::repo::EventsRepository;
 use shared::wiring::{self, TenantRoute};
 use shared::{aws, http};
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     let TenantRoute { config, sdk, edge } = wiring::tenant_route().await?;
     // Fetched once per cold start: Secrets Manager is not on the request path.

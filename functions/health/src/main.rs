@@ -5,7 +5,7 @@ mod handler;
 use shared::Edge;
 use shared::{aws, http, wiring};
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     let config = wiring::start()?;
     let sdk = aws::sdk_config().await;

@@ -7,7 +7,7 @@ mod handler;
 use shared::Edge;
 use shared::{http, wiring};
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     let config = wiring::start()?;
     let routes = handler::Routes::from_manifest(include_str!("../../manifest.json"))?;

@@ -7,7 +7,7 @@ use shared::schedule::Handover;
 use shared::wiring::{self, TenantRoute};
 use shared::{aws, http, DeliveryQueue};
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     let TenantRoute { config, sdk, edge } = wiring::tenant_route().await?;
     let queue = DeliveryQueue::new(
