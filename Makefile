@@ -72,8 +72,9 @@ lint: ## rustfmt and clippy on the workspace and on load/ (its own project), war
 	$(CARGO) fmt --manifest-path load/Cargo.toml -- --check
 	$(CARGO) clippy --manifest-path load/Cargo.toml --release --all-targets --quiet -- -D warnings
 
-unit: ## Unit tests beside the code
+unit: $(VENV_STAMP) ## Unit tests beside the code, and the moto launcher's (infra/python) in moto's venv
 	$(CARGO) nextest run --workspace --exclude ofauto-tests --no-fail-fast
+	infra/.venv/bin/python -m unittest discover -s infra/python
 
 # The e2e and automations tests spend most of their time waiting for instants to come: more
 # threads than cores keep them short. The contention tests (a burst past the rate limit, a flood

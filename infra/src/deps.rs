@@ -118,19 +118,25 @@ async fn start_dynamodb(cfg: &DepsConfig<'_>, logs: &Path) -> Result<Service, De
 }
 
 async fn start_moto(cfg: &DepsConfig<'_>, logs: &Path) -> Result<Service, DepError> {
-    let bin = cfg.infra_dir.join(".venv").join("bin").join("moto_server");
-    if !bin.is_file() {
+    let venv_bin = cfg.infra_dir.join(".venv").join("bin");
+    let installed = venv_bin.join("moto_server");
+    if !installed.is_file() {
         return Err(DepError::NotInstalled {
             what: "moto server",
-            detail: format!("{} is missing", bin.display()),
+            detail: format!("{} is missing", installed.display()),
             fix: "python3 -m venv infra/.venv && infra/.venv/bin/pip install -r infra/requirements.txt",
         });
     }
+    let python = venv_bin.join("python3");
+    // Our launcher for moto server, which makes two of its hot paths cheap; see the file for why.
+    let launcher = cfg.infra_dir.join("python").join("moto_launcher.py");
     let log = logs.join("moto.log");
     retry_on_port_clash(
         |port| {
-            let mut cmd = Command::new(&bin);
-            cmd.args(["-H", "127.0.0.1", "-p"]).arg(port.to_string());
+            let mut cmd = Command::new(&python);
+            cmd.arg(&launcher)
+                .args(["-H", "127.0.0.1", "-p"])
+                .arg(port.to_string());
             Launch {
                 name: "moto server",
                 cmd,

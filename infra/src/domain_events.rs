@@ -9,8 +9,9 @@
 //! process, until deliveries and publishes time out. On AWS the bus's real subscribers play this
 //! part.
 //!
-//! Draining is not always enough: moto's receive costs about half a millisecond per queued
-//! message (measured: 55 ms at 100 messages, 800 ms at 1,000, for ten messages each time), so once
+//! Draining is not always enough: moto's receive cost about half a millisecond per queued
+//! message (measured: 55 ms at 100 messages, 800 ms at 1,000, for ten messages each time; the
+//! stack's moto launcher, `infra/python/moto_launcher.py`, has since removed most of it), so once
 //! a flood puts the tap a few hundred behind, each receive brings ten messages slower than the
 //! flood adds them and the backlog grows without end (seen: 4,803 messages minutes after a
 //! 7,000-event flood). So when the tap finds [`ROTATE_AT`] messages waiting, it points the rule
