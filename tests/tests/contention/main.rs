@@ -11,7 +11,7 @@
 //! | `stream_flood` | 7,000 distinct types from one tenant never stall another tenant's counts |
 //! | `delivery` | a thousand posts under racing dispatchers arrive once; a killed deliverer loses nothing; posts arrive within 5 s |
 //!
-//! Run with `cargo test -p ofauto-tests --test contention`.
+//! Run with `cargo test --workspace --test contention`.
 
 // libtest runs one test at a time here in name order, so `stream_flood` comes last on purpose:
 // its 7,000 domain events outrun the stack's tap of the bus (moto's SQS receive slows with the
