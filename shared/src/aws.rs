@@ -11,9 +11,20 @@
 //! take well under a millisecond. It is also the tighter policy: a stray or compromised CA in the
 //! image cannot vouch for a DynamoDB, SQS or Secrets Manager endpoint. Outbound webhooks use
 //! their own client (`webhook`) and are unaffected.
+//!
+//! Credentials and region come from the environment alone. Lambda always sets
+//! `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN` and `AWS_REGION` (and the
+//! local stack sets them too), so the SDK's default chains, which try the environment first, never
+//! got past it; but building them at cold start built their fallbacks as well: an STS client for
+//! web identity (with its own copy of the endpoint partitions, parsed from JSON) and three IMDS
+//! clients. A callgrind profile of `events-get`'s init put about a fifth of its instructions
+//! there (BENCHMARKS.md, "Cold init: what the SDK's set-up costs").
 
 use std::time::Duration;
 
+use aws_config::environment::{
+    EnvironmentVariableCredentialsProvider, EnvironmentVariableRegionProvider,
+};
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
@@ -51,6 +62,8 @@ async fn with_timeouts(attempt: Duration, operation: Duration) -> SdkConfig {
         .tls_context(context)
         .build_https();
     aws_config::defaults(BehaviorVersion::latest())
+        .credentials_provider(EnvironmentVariableCredentialsProvider::new())
+        .region(EnvironmentVariableRegionProvider::new())
         .http_client(https)
         .timeout_config(
             TimeoutConfig::builder()
@@ -129,5 +142,36 @@ mod tests {
         assert!(config.http_client().is_some());
         let _ = dynamodb(&config);
         let _ = aws_sdk_sqs::Client::new(&background_sdk_config().await);
+    }
+
+    /// Credentials and region are read from the environment only, as Lambda provides them. (Each
+    /// test runs in a process of its own under nextest, so setting variables here is contained.)
+    #[tokio::test]
+    async fn credentials_and_region_come_from_the_environment() {
+        use aws_sdk_dynamodb::config::ProvideCredentials;
+        std::env::set_var("AWS_REGION", "eu-west-3");
+        std::env::set_var("AWS_ACCESS_KEY_ID", "AKIDFROMENV");
+        std::env::set_var("AWS_SECRET_ACCESS_KEY", "secret-from-env");
+        std::env::set_var("AWS_SESSION_TOKEN", "token-from-env");
+        let config = sdk_config().await;
+        assert_eq!(config.region().map(|r| r.as_ref()), Some("eu-west-3"));
+        let credentials = config
+            .credentials_provider()
+            .expect("a credentials provider")
+            .provide_credentials()
+            .await
+            .expect("credentials from the environment");
+        assert_eq!(credentials.access_key_id(), "AKIDFROMENV");
+        assert_eq!(credentials.session_token(), Some("token-from-env"));
+
+        // Without them there is nothing to fall back on: no profile, web identity or IMDS.
+        std::env::remove_var("AWS_ACCESS_KEY_ID");
+        let config = sdk_config().await;
+        let missing = config
+            .credentials_provider()
+            .expect("a credentials provider")
+            .provide_credentials()
+            .await;
+        assert!(missing.is_err(), "{missing:?}");
     }
 }
