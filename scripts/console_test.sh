@@ -8,8 +8,8 @@
 # It runs, in order: the end-to-end scenario (admin: channel, post published live, cron
 # automation with its DST preview, run now), roles (viewer), axe-core and keyboard checks on
 # every page, screenshots at desktop and phone widths (target/console/screenshots/), and
-# Lighthouse on every page, desktop and mobile (mobile's CPU slowdown calibrated to the host's
-# benchmarkIndex), failing below 98 in any category. The stack's
+# Lighthouse on every page, desktop and mobile (mobile's CPU slowdown set from the host's
+# benchmarkIndex so that it emulates a mid-tier phone), failing below 98 in any category. The stack's
 # log and the Lighthouse reports are left in target/console/.
 #
 # Optional: OFAUTO_BIN_DIR (default target/debug), OFAUTO_READY_TIMEOUT (default 90), PYTHON,
