@@ -66,20 +66,23 @@ async function audit(url, name, form) {
   // Simulated throttling applies the CPU slowdown after the page has loaded unthrottled, so the
   // load is gathered once, and audited with the slowdown calibrated to the benchmarkIndex that
   // Lighthouse measured on this host just before it. Desktop runs keep their preset's 1x.
-  const gather = () => lighthouseCli([`--gather-mode=${artifacts}`]);
-  // A run that loses its trace on a busy machine (NO_NAVSTART and the like) is tried once more.
-  await gather().catch(() => gather());
-  const auditArgs = [`--audit-mode=${artifacts}`, "--output=json", `--output-path=${out}`];
-  if (form === "mobile") {
-    const file = `${artifacts}/artifacts.json`;
-    const saved = JSON.parse(readFileSync(file, "utf8"));
-    const slowdown = calibratedSlowdown(saved.BenchmarkIndex);
-    // Lighthouse audits only with the settings it gathered with; the gather ran unthrottled.
-    saved.settings.throttling.cpuSlowdownMultiplier = slowdown;
-    writeFileSync(file, JSON.stringify(saved));
-    auditArgs.push(`--throttling.cpuSlowdownMultiplier=${slowdown}`);
-  }
-  await lighthouseCli(auditArgs);
+  const gatherAndAudit = async () => {
+    await lighthouseCli([`--gather-mode=${artifacts}`]);
+    const auditArgs = [`--audit-mode=${artifacts}`, "--output=json", `--output-path=${out}`];
+    if (form === "mobile") {
+      const file = `${artifacts}/artifacts.json`;
+      const saved = JSON.parse(readFileSync(file, "utf8"));
+      const slowdown = calibratedSlowdown(saved.BenchmarkIndex);
+      // Lighthouse audits only with the settings it gathered with; the gather ran unthrottled.
+      saved.settings.throttling.cpuSlowdownMultiplier = slowdown;
+      writeFileSync(file, JSON.stringify(saved));
+      auditArgs.push(`--throttling.cpuSlowdownMultiplier=${slowdown}`);
+    }
+    await lighthouseCli(auditArgs);
+  };
+  // A run that loses its trace on a busy machine (NO_NAVSTART and the like) is tried once more,
+  // gather and audit both: a gather can finish with a trace that only the audit finds broken.
+  await gatherAndAudit().catch(() => gatherAndAudit());
   const report = JSON.parse(readFileSync(out, "utf8"));
   const scores = Object.fromEntries(CATEGORIES.map((c) => [c, Math.round((report.categories[c]?.score ?? 0) * 100)]));
   const low = Object.values(report.audits)
