@@ -36,13 +36,11 @@ const FASTEST_PHONE_INDEX = 800;
  * 4x emulated a phone of 172, slower than the guide's mid-tier phone, and pages failed with the
  * host, not with the code. Lighthouse's guide says to set the multiplier from the host's index.
  * Never below 1: a slow host is not sped up. */
-export const calibratedSlowdown = (benchmarkIndex) =>
+const clamp = (x, low, high) => Math.min(Math.max(x, low), high);
+const calibratedSlowdown = (benchmarkIndex) =>
   Math.max(
     1,
-    Math.min(
-      Math.max(DEFAULT_MOBILE_SLOWDOWN, benchmarkIndex / FASTEST_PHONE_INDEX),
-      benchmarkIndex / SLOWEST_PHONE_INDEX,
-    ),
+    clamp(DEFAULT_MOBILE_SLOWDOWN, benchmarkIndex / FASTEST_PHONE_INDEX, benchmarkIndex / SLOWEST_PHONE_INDEX),
   );
 
 async function audit(url, name, form) {
