@@ -128,7 +128,8 @@ async fn start_moto(cfg: &DepsConfig<'_>, logs: &Path) -> Result<Service, DepErr
         });
     }
     let python = venv_bin.join("python3");
-    // Our launcher for moto server, which makes two of its hot paths cheap; see the file for why.
+    // Our launcher for moto server, which makes two of its hot paths cheap and its SQS queues
+    // thread-safe; see the file for why.
     let launcher = cfg.infra_dir.join("python").join("moto_launcher.py");
     let log = logs.join("moto.log");
     retry_on_port_clash(
