@@ -1,6 +1,6 @@
 /** Automations: the list, a builder (trigger, live preview of the next runs, action with
  * template placeholders), and one automation with pause/resume, run-now and its run history. */
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { api, get, type Page } from "../api";
 import { ApiError } from "../errors";
 import { useLoad, POLL_MS } from "../poll";
@@ -187,13 +187,38 @@ function timeZones(): string[] {
   return zoneList;
 }
 
+/** The time-zone picker's options: some 400 `<option>`s. In a Lighthouse trace of this page
+ * (2026-12-03) building them took 27 ms of script unthrottled, about 110 ms on the emulated 4x
+ * phone, where automation-new scored 97-99 against a bar of 98. Total Blocking Time counts what
+ * each task spends past 50 ms, so the first render offers the chosen zone alone and the rest come
+ * in a task of their own right after the first paint, instead of lengthening the first one. They
+ * are built once: typing in the form does not diff 400 options again. */
+function useZoneOptions(selected: string) {
+  const [zones, setZones] = useState<string[] | undefined>(zoneList);
+  useEffect(() => {
+    if (zones) return;
+    const later = setTimeout(() => setZones(timeZones()), 0);
+    return () => clearTimeout(later);
+  }, []);
+  const shown = zones ?? [selected];
+  return useMemo(
+    () =>
+      shown.map((z) => (
+        <option key={z} value={z}>
+          {z}
+        </option>
+      )),
+    [zones ?? selected],
+  );
+}
+
 function Builder() {
   const channels = useLoad(() => get<Page<Channel>>("/v1/channels?limit=100"), []);
-  const zones = timeZones();
   const [name, setName] = useState("");
   const [kind, setKind] = useState<Trigger["kind"]>("schedule");
   const [cron, setCron] = useState("0 9 * * MON-FRI");
   const [tz, setTz] = useState(browserZone);
+  const zoneOptions = useZoneOptions(tz);
   const [every, setEvery] = useState(60);
   const [eventType, setEventType] = useState("");
   const [propKey, setPropKey] = useState("");
@@ -298,11 +323,7 @@ function Builder() {
               <Field id="a-tz" label="Time zone" error={fields["trigger.timezone"] ?? fields.timezone}>
                 {(a) => (
                   <select {...a} name="timezone" value={tz} onChange={(e) => setTz(e.currentTarget.value)}>
-                    {zones.map((z) => (
-                      <option key={z} value={z}>
-                        {z}
-                      </option>
-                    ))}
+                    {zoneOptions}
                   </select>
                 )}
               </Field>
