@@ -19,7 +19,7 @@ RECEIVER_REQUIREMENTS := scripts/requirements-receiver.txt
 # receiver never takes the port `make dev` serves on.
 RECEIVER_PORT = $(if $(filter command line,$(origin PORT)),$(PORT),9000)
 
-.PHONY: help deps build dev token receiver test offline-checks lint unit integration smoke fuzz terraform-check workflows-check deny audit package publish-artifacts openapi load load-ci console console-test bench bench-delivery bench-automations clean
+.PHONY: help deps build dev token receiver test side-lane offline-checks lint lint-workspace lint-load load-build fuzz-deps unit integration smoke fuzz terraform-check workflows-check deny audit package publish-artifacts openapi load load-ci console console-test bench bench-delivery bench-automations clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -62,21 +62,32 @@ receiver: ## A local webhook receiver that prints each delivery it verifies: mak
 	fi
 	$(RECEIVER_VENV)/bin/python scripts/webhook_receiver.py --port $(RECEIVER_PORT) $(foreach s,$(SECRET),--secret $(s))
 
-# The offline checks need no stack and no Rust build, so they run beside lint (which compiles the
-# workspace): about five minutes off a cold run. Everything after that starts stacks or measures
-# speed, and runs one stage at a time. Output is kept per stage (--output-sync), not interleaved.
+# Two lanes (scripts/test.sh says why): the main one compiles and runs the black-box suites,
+# while `side-lane`, at nice 19, does the work that needs neither the debug build nor a stack.
+# The main lane waits for it before the stages that measure speed.
 test: ## Everything CI runs
-	$(MAKE) --no-print-directory -j2 --output-sync=target lint offline-checks
-	$(MAKE) --no-print-directory unit integration smoke load-ci console-test fuzz
+	MAKE="$(MAKE)" bash scripts/test.sh
 	@echo "make test: all checks passed"
+
+side-lane: offline-checks lint-load load-build console fuzz-deps ## make test's second lane: what needs no debug build and no stack
 
 offline-checks: terraform-check workflows-check deny ## terraform-check, workflows-check and deny
 
-lint: ## rustfmt and clippy on the workspace and on load/ (its own project), warnings are errors
+lint: lint-workspace lint-load ## rustfmt and clippy on the workspace and on load/ (its own project), warnings are errors
+
+lint-workspace: ## rustfmt and clippy on the workspace, warnings are errors
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets --quiet -- -D warnings
+
+lint-load: ## rustfmt and clippy on load/, warnings are errors
 	$(CARGO) fmt --manifest-path load/Cargo.toml -- --check
 	$(CARGO) clippy --manifest-path load/Cargo.toml --release --all-targets --quiet -- -D warnings
+
+load-build: ## Build load/ (the goose profiles) in release, into load/target
+	$(CARGO) build --release --quiet --manifest-path load/Cargo.toml
+
+fuzz-deps: ## Install schemathesis into .venv-schemathesis (once; `make fuzz` does it too)
+	bash scripts/schemathesis.sh --install-only
 
 unit: $(VENV_STAMP) ## Unit tests beside the code, and the moto launcher's (infra/python) in moto's venv
 	$(CARGO) nextest run --workspace --no-fail-fast -E 'not package(ofauto-tests)'

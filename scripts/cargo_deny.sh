@@ -30,9 +30,10 @@ esac
 
 # --- install (one-off) -------------------------------------------------------------------------
 # cargo-deny's own release profile asks for fat LTO in one codegen unit: about 5 min of both cores
-# here, in the stage where clippy wants them too. Built unoptimised it installs in about 1 min and
-# checks this workspace in about 2 s instead of 1 s, so the profile is overridden (settings from
-# the environment take precedence over the installed package's manifest).
+# here, which `make test`'s side lane would spend beside the unit and integration stages. Built
+# unoptimised it installs in about 1 min and checks this workspace in about 2 s instead of 1 s, so
+# the profile is overridden (settings from the environment take precedence over the installed
+# package's manifest).
 if [[ "$("$DENY" --version 2>/dev/null)" != "cargo-deny $CARGO_DENY_VERSION" ]]; then
     echo "cargo-deny: installing cargo-deny $CARGO_DENY_VERSION into $TOOLS/ (one-off, about 1 min)" >&2
     CARGO_PROFILE_RELEASE_OPT_LEVEL=0 CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=256 \
