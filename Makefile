@@ -69,7 +69,10 @@ test: ## Everything CI runs
 	MAKE="$(MAKE)" bash scripts/test.sh
 	@echo "make test: all checks passed"
 
-side-lane: offline-checks lint-load load-build console fuzz-deps ## make test's second lane: what needs no debug build and no stack
+# The side lane's clippy gets a target folder of its own: in target/ it would hold cargo's lock
+# on the build folder while the main lane's tests wait for it.
+side-lane: LINT_TARGET_DIR = target/clippy
+side-lane: lint-workspace lint-load offline-checks load-build console fuzz-deps ## make test's second lane: what needs no debug build and no stack
 
 offline-checks: terraform-check workflows-check deny ## terraform-check, workflows-check and deny
 
@@ -77,7 +80,7 @@ lint: lint-workspace lint-load ## rustfmt and clippy on the workspace and on loa
 
 lint-workspace: ## rustfmt and clippy on the workspace, warnings are errors
 	$(CARGO) fmt --all -- --check
-	$(CARGO) clippy --workspace --all-targets --quiet -- -D warnings
+	$(if $(LINT_TARGET_DIR),CARGO_TARGET_DIR=$(LINT_TARGET_DIR)) $(CARGO) clippy --workspace --all-targets --quiet -- -D warnings
 
 lint-load: ## rustfmt and clippy on load/, warnings are errors
 	$(CARGO) fmt --manifest-path load/Cargo.toml -- --check
