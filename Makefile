@@ -19,7 +19,7 @@ RECEIVER_REQUIREMENTS := scripts/requirements-receiver.txt
 # receiver never takes the port `make dev` serves on.
 RECEIVER_PORT = $(if $(filter command line,$(origin PORT)),$(PORT),9000)
 
-.PHONY: help deps build dev token receiver test side-lane offline-checks lint lint-workspace lint-load load-build fuzz-deps unit integration smoke fuzz terraform-check workflows-check deny audit package publish-artifacts openapi load load-ci console console-test bench bench-delivery bench-automations clean
+.PHONY: help deps build dev token receiver test side-lane offline-checks lint lint-workspace lint-load load-build unit integration smoke fuzz terraform-check workflows-check deny audit package publish-artifacts openapi load load-ci console console-test bench bench-delivery bench-automations clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -72,7 +72,7 @@ test: ## Everything CI runs
 # The side lane's clippy gets a target folder of its own: in target/ it would hold cargo's lock
 # on the build folder while the main lane's tests wait for it.
 side-lane: LINT_TARGET_DIR = target/clippy
-side-lane: lint-workspace lint-load offline-checks load-build console fuzz-deps ## make test's second lane: what needs no debug build and no stack
+side-lane: lint-workspace lint-load offline-checks load-build console ## make test's second lane: what needs no debug build and no stack
 
 offline-checks: terraform-check workflows-check deny ## terraform-check, workflows-check and deny
 
@@ -89,8 +89,6 @@ lint-load: ## rustfmt and clippy on load/, warnings are errors
 load-build: ## Build load/ (the goose profiles) in release, into load/target
 	$(CARGO) build --release --quiet --manifest-path load/Cargo.toml
 
-fuzz-deps: ## Install schemathesis into .venv-schemathesis (once; `make fuzz` does it too)
-	bash scripts/schemathesis.sh --install-only
 
 unit: $(VENV_STAMP) ## Unit tests beside the code, and the moto launcher's (infra/python) in moto's venv
 	$(CARGO) nextest run --workspace --no-fail-fast -E 'not package(ofauto-tests)'

@@ -3,7 +3,6 @@
 # stack of the real Lambda binaries that this script starts on a free port and stops on exit.
 #
 #   scripts/schemathesis.sh        (`make fuzz`; needs `make deps build` first: it builds nothing)
-#   scripts/schemathesis.sh --install-only   (`make fuzz-deps`: the venv alone, no stack)
 #
 # schemathesis is installed on first use, or when the pins change, into .venv-schemathesis
 # (gitignored via /.venv*) from scripts/requirements-schemathesis.txt. Its settings are in
@@ -38,9 +37,6 @@ if [[ ! -x $VENV/bin/st ]] || ! cmp -s "$REQUIREMENTS" "$VENV/.installed"; then
     "$PYTHON" -m venv "$VENV"
     "$VENV/bin/pip" install --quiet --disable-pip-version-check -r "$REQUIREMENTS"
     cp "$REQUIREMENTS" "$VENV/.installed"
-fi
-if [[ ${1:-} == --install-only ]]; then
-    exit 0
 fi
 
 for bin in ofauto-local ofauto-token; do

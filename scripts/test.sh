@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
 # `make test`: every check CI runs, in two lanes.
 #
-#   main lane: unit, integration; then, once the side lane has finished, smoke, load-ci,
-#              console-test and fuzz, one at a time
-#   side lane: lint-workspace (clippy, in target/clippy), lint-load, offline-checks, load-build,
-#              console, fuzz-deps, at the lowest CPU priority
+#   main lane: unit, integration, smoke, fuzz; then, once the side lane has finished, load-ci
+#              and console-test; one at a time
+#   side lane: lint-workspace (clippy, in target/clippy), lint-load, offline-checks, load-build
+#              and console, two at a time, at the lowest CPU priority
 #
 # Why two lanes: the main lane's first half is either compiling (both cores busy) or running the
 # black-box suites, which spend most of their time waiting for scheduled instants (the
 # contention suite leaves the machine over 90 % idle for most of its 9-10 min). The side lane's
 # work needs no debug build and no stack; clippy alone is about 9 min of both cores. At the
-# lowest priority it takes only the cycles the main lane leaves idle.
+# lowest priority it takes only the cycles the main lane leaves idle. It runs two jobs at a time
+# because most of its jobs (checkov, terraform test, zizmor) use one core, and the black-box
+# suites leave both idle.
 # The lanes use different folders (target/ against target/clippy, load/target, console/,
 # .venv-*, .tools), so neither waits on the other's locks.
 #
@@ -21,7 +23,8 @@
 # tests' build took 11 min instead of 7.
 #
 # The side lane must be done before the stages that measure speed (load-ci, Lighthouse) start, so
-# the main lane waits for it there. Its output is kept in target/test/side-lane.log and printed at
+# the main lane waits for it there. smoke and fuzz judge answers, not speed, so they run before
+# the wait. Its output is kept in target/test/side-lane.log and printed at
 # that point, in one piece. A failure in either lane fails the run; a failure in the main lane
 # stops the side lane too.
 set -euo pipefail
@@ -40,7 +43,8 @@ started=$SECONDS
 # /proc/self/autogroup is missing where the kernel has no autogroups; nice alone does then.
 # shellcheck disable=SC2016 # expanded by the inner shell
 setsid bash -c 'echo 19 >/proc/self/autogroup 2>/dev/null || true
-    exec nice -n 19 "$0" --no-print-directory side-lane' "$MAKE_CMD" >"$SIDE_LOG" 2>&1 &
+    exec nice -n 19 "$0" --no-print-directory -j2 --output-sync=target side-lane' "$MAKE_CMD" \
+    >"$SIDE_LOG" 2>&1 &
 side_pid=$!
 side_running=1
 
@@ -58,19 +62,19 @@ trap 'exit 143' TERM
 
 log "side lane started at the lowest CPU priority (output in $SIDE_LOG)"
 
-"$MAKE_CMD" --no-print-directory unit integration
-log "unit and integration passed after $((SECONDS - started)) s"
+"$MAKE_CMD" --no-print-directory unit integration smoke fuzz
+log "unit, integration, smoke and fuzz passed after $((SECONDS - started)) s"
 
 waited=$SECONDS
 side_status=0
 wait "$side_pid" || side_status=$?
 side_running=0
-log "side lane's output (it ended $((SECONDS - waited)) s after unit and integration):"
+log "side lane's output (it ended $((SECONDS - waited)) s after the main lane's first half):"
 cat "$SIDE_LOG" >&2
 if ((side_status != 0)); then
     log "the side lane failed (exit $side_status): see its output above"
     exit "$side_status"
 fi
 
-"$MAKE_CMD" --no-print-directory smoke load-ci console-test fuzz
+"$MAKE_CMD" --no-print-directory load-ci console-test
 log "all stages passed after $((SECONDS - started)) s"

@@ -110,6 +110,34 @@ export function a11y(ctx) {
       },
     ],
     [
+      // The picker renders the chosen zone alone until it is about to be used (useZoneOptions in
+      // pages/automations.tsx): the rest must be there by the time a key or a click reaches it.
+      "keyboard and pointer: the time-zone picker offers every zone once it is used",
+      async () => {
+        await withPage(ctx, "/console/automations/new", async (page) => {
+          const picker = page.locator("#a-tz");
+          const count = () => picker.locator("option").count();
+          assert.equal(await count(), 1, "before use, the chosen zone alone");
+          const first = await picker.inputValue();
+          await tabTo(page, "#a-tz");
+          const zones = await picker.locator("option").evaluateAll((os) => os.map((o) => o.value));
+          assert.ok(zones.length > 300, `every zone after focus: ${zones.length}`);
+          // Towards a neighbour that exists: the chosen zone may be the list's last (UTC).
+          const at = zones.indexOf(first);
+          const [key, next] = at > 0 ? ["ArrowUp", zones[at - 1]] : ["ArrowDown", zones[at + 1]];
+          await page.keyboard.press(key);
+          assert.equal(await picker.inputValue(), next, `${key} moved to the neighbouring zone`);
+        });
+        await withPage(ctx, "/console/automations/new", async (page) => {
+          const picker = page.locator("#a-tz");
+          await picker.click();
+          await page.keyboard.press("Escape");
+          const n = await picker.locator("option").count();
+          assert.ok(n > 300, `every zone after a click: ${n}`);
+        });
+      },
+    ],
+    [
       "keyboard: build an automation with Tab, arrows and Enter",
       async () => {
         await withPage(ctx, "/console/automations/new", async (page) => {
