@@ -86,9 +86,9 @@ lint-load: ## rustfmt and clippy on load/, warnings are errors
 	$(CARGO) fmt --manifest-path load/Cargo.toml -- --check
 	$(CARGO) clippy --manifest-path load/Cargo.toml --release --all-targets --quiet -- -D warnings
 
+# The one place load/ is built (its own project and target folder; the first build takes minutes).
 load-build: ## Build load/ (the goose profiles) in release, into load/target
 	$(CARGO) build --release --quiet --manifest-path load/Cargo.toml
-
 
 unit: $(VENV_STAMP) ## Unit tests beside the code, and the moto launcher's (infra/python) in moto's venv
 	$(CARGO) nextest run --workspace --no-fail-fast -E 'not package(ofauto-tests)'
@@ -132,10 +132,10 @@ publish-artifacts: ## ARTIFACT_BUCKET=name: upload the zips and hashes to s3://<
 	@[ -n "$(ARTIFACT_BUCKET)" ] || { echo "usage: ARTIFACT_BUCKET=my-bucket make publish-artifacts [ARTIFACT_PREFIX=...]" >&2; exit 2; }
 	ARTIFACT_BUCKET="$(ARTIFACT_BUCKET)" ARTIFACT_PREFIX="$(ARTIFACT_PREFIX)" bash scripts/package.sh publish
 
-load: ## Goose load test against a running `make dev`: make load PROFILE=event-service|ofauto|stress [USERS=50] (loopback only, bounded; report in target/load/)
+load: load-build ## Goose load test against a running `make dev`: make load PROFILE=event-service|ofauto|stress [USERS=50] (loopback only, bounded; report in target/load/)
 	bash scripts/load.sh "$(or $(PROFILE),event-service)" "$(PORT)" $(USERS)
 
-load-ci: deps build ## A short event-service load profile against its own local stack, with thresholds that catch a 2x regression
+load-ci: deps build load-build ## A short event-service load profile against its own local stack, with thresholds that catch a 2x regression
 	bash scripts/load_ci.sh
 
 bench: deps ## Cold init vs a hello world, warm latency vs raw DynamoDB Local, handler overhead, RSS, zip sizes, analytics read cost (release build)

@@ -3,8 +3,8 @@
 #
 #   scripts/load.sh PROFILE PORT [USERS]
 #
-# PROFILE is event-service, ofauto or stress (see load/src/profiles/). It builds load/ in release
-# (its own cargo project and target dir, cached after the first build), checks that a stack
+# PROFILE is event-service, ofauto or stress (see load/src/profiles/). It needs load/ built in
+# release first (`make load-build`, which `make load` runs), checks that a stack
 # answers on 127.0.0.1:PORT, mints one token per tenant with the stack's dev key in .local/, and
 # runs the profile. The HTML report and summary.json land in target/load/<profile>/; a missed
 # threshold exits non-zero and names it. Extra flags for ofauto-load go in LOAD_ARGS, e.g.
@@ -38,9 +38,9 @@ if [[ -n $users && ! $users =~ ^[0-9]+$ ]]; then
 fi
 
 if [[ ! -x load/target/release/ofauto-load ]]; then
-    log "building load/ in release (the first build takes several minutes)"
+    log "load/target/release/ofauto-load is missing: run \`make load-build\` first"
+    exit 2
 fi
-cargo build --release --quiet --manifest-path load/Cargo.toml
 
 if ! curl -fs -m 5 -o /dev/null "$host/health"; then
     log "no stack answers on $host: start \`make dev\` first (PORT=$port)"

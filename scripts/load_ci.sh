@@ -2,10 +2,9 @@
 # A short event-service load profile against a local stack of its own (`make load-ci`, part of
 # `make test`), so that load/ is built and run on every change and a slowdown of 2x fails.
 #
-#   scripts/load_ci.sh        (needs `make deps build` first; builds only load/, in release)
+#   scripts/load_ci.sh        (needs `make deps build load-build` first: it builds nothing)
 #
-# It builds load/ (cached; the first build takes minutes), starts the stack from target/debug on
-# a free port, runs 20 users for 20 s with the seed's think time scaled down, and stops the stack.
+# It starts the stack from target/debug on a free port, runs 20 users for 20 s with the seed's think time scaled down, and stops the stack.
 # The report and summary are in target/load/ci/, the stack's log in target/load/ci/stack.log.
 #
 # Optional: OFAUTO_BIN_DIR (default target/debug), OFAUTO_READY_TIMEOUT (default 90), PYTHON,
@@ -43,14 +42,10 @@ for bin in ofauto-local ofauto-token; do
     fi
 done
 
-started=$SECONDS
 if [[ ! -x load/target/release/ofauto-load ]]; then
-    log "building load/ in release: the first build takes several minutes"
-else
-    log "building load/ in release (cached)"
+    log "load/target/release/ofauto-load is missing: run \`make load-build\` first"
+    exit 1
 fi
-cargo build --release --quiet --manifest-path load/Cargo.toml
-log "load/ built in $((SECONDS - started)) s"
 
 mkdir -p "$OUT_DIR"
 stack_log=$OUT_DIR/stack.log
@@ -62,6 +57,7 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 log "starting a local stack from $BIN_DIR"
+started=$SECONDS
 start_local_stack
 log "stack ready at $api after $((SECONDS - started)) s; 20 users for 20 s (limits for an idle machine: p95 ${P95_LIMIT_MS} ms, p99 ${P99_LIMIT_MS} ms, errors ${ERROR_LIMIT_PCT} %)"
 

@@ -24,8 +24,8 @@
 #
 # The side lane must be done before the stages that measure speed (load-ci, Lighthouse) start, so
 # the main lane waits for it there. smoke and fuzz judge answers, not speed, so they run before
-# the wait. Its output is kept in target/test/side-lane.log and printed at
-# that point, in one piece. A failure in either lane fails the run; a failure in the main lane
+# the wait. The side lane's output is kept in target/test/side-lane.log and printed at that point,
+# in one piece. A failure in either lane fails the run; a failure in the main lane
 # stops the side lane too.
 set -euo pipefail
 
